@@ -1,0 +1,178 @@
+"""Built-in synthetic demo dataset in the PASCAL VOC layout.
+
+Five classes: background plus four foreground classes that are defined only by
+their texture (horizontal stripes, vertical stripes, checkerboard, diagonal
+stripes). Every object is painted in two random colours, so colour carries no
+class information. Generation is deterministic for a given seed.
+
+Usage: ``python -m segkit.datasets.demo_data [--root data/demo]``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import tempfile
+
+import cv2
+import numpy as np
+from PIL import Image
+
+DEMO_CLASSES = ('background', 'horizontal', 'vertical', 'checker', 'diagonal')
+DEMO_PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128]]
+
+_VERSION = 1  # bump whenever the generated content changes
+_MARKER = '.complete'
+_LAYOUT = {'JPEGImages', 'SegmentationClass', 'ImageSets', _MARKER}
+
+
+def _voc_palette():
+    """The 256-entry PASCAL VOC colour map, flattened for ``putpalette``."""
+    palette = []
+    for i in range(256):
+        r = g = b = 0
+        for shift in range(7, -1, -1):
+            r |= ((i >> 0) & 1) << shift
+            g |= ((i >> 1) & 1) << shift
+            b |= ((i >> 2) & 1) << shift
+            i >>= 3
+        palette += [r, g, b]
+    return palette
+
+
+def _background(rng, size):
+    """Smooth low-frequency colour blotches (two octaves of upsampled noise)."""
+    img = np.zeros((size, size, 3), np.float32)
+    for cells, amp in ((rng.integers(2, 5), 1.0), (rng.integers(5, 9), 0.4)):
+        grid = rng.uniform(-128, 128, (cells, cells, 3)).astype(np.float32)
+        img += amp * cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
+    return img / 1.4 + rng.uniform(64, 192, 3)
+
+
+def _pattern(rng, cls, size):
+    """Binary texture of class ``cls`` with random period and phase."""
+    y, x = np.mgrid[:size, :size].astype(np.float32)
+    period = rng.uniform(6, 10)
+    phase = rng.uniform(0, period)
+    if cls == 1:
+        coord = y
+    elif cls == 2:
+        coord = x
+    elif cls == 3:
+        cell = period / 2
+        return (np.floor((x + phase) / cell) + np.floor((y + rng.uniform(0, cell)) / cell)) % 2 == 1
+    else:
+        coord = (x + rng.choice((-1, 1)) * y) / np.sqrt(2)
+    return (coord + phase) % period < period / 2
+
+
+def _shape_mask(rng, size):
+    """Filled ellipse, rotated rectangle or polygon, 20-60% of the image side."""
+    mask = np.zeros((size, size), np.uint8)
+    extent = rng.uniform(0.2, 0.6) * size
+    cx, cy = rng.uniform(0.1, 0.9, 2) * size
+    angle = rng.uniform(0, 180)
+    kind = rng.integers(3)
+    if kind == 0:
+        axes = (round(extent / 2), round(extent / 2 * rng.uniform(0.5, 1)))
+        cv2.ellipse(mask, (round(cx), round(cy)), axes, angle, 0, 360, 1, -1)
+    else:
+        if kind == 1:
+            pts = cv2.boxPoints(((cx, cy), (extent, extent * rng.uniform(0.5, 1)), angle))
+        else:
+            n = rng.integers(3, 7)
+            theta = (np.arange(n) + rng.uniform(-0.25, 0.25, n)) * 2 * np.pi / n + angle
+            radius = extent / 2 * rng.uniform(0.7, 1, n)
+            pts = np.stack([cx + radius * np.cos(theta), cy + radius * np.sin(theta)], 1)
+        cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _two_colours(rng):
+    """Two random RGB colours that differ clearly."""
+    while True:
+        c = rng.uniform(0, 255, (2, 3))
+        if np.linalg.norm(c[0] - c[1]) > 100:
+            return c
+
+
+def _sample(rng, classes, size):
+    """One (RGB uint8 image, uint8 label) pair with the given object classes."""
+    img = _background(rng, size)
+    label = np.zeros((size, size), np.uint8)
+    for cls in classes:
+        mask = _shape_mask(rng, size)
+        colours = _two_colours(rng)
+        img[mask] = colours[_pattern(rng, cls, size)[mask].astype(int)]
+        label[mask] = cls
+    img += rng.normal(0, 6, img.shape)
+    edges = cv2.morphologyEx(label, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    label[edges > 0] = 255
+    return np.clip(np.round(img), 0, 255).astype(np.uint8), label
+
+
+def _write_split(root, split, num, size, seed):
+    """Write ``num`` samples of one split; classes cycle through shuffled 1..4."""
+    rng = np.random.default_rng([seed, split == 'val'])
+    counts = rng.integers(1, 5, num)
+    stream = np.concatenate([rng.permutation(4) + 1 for _ in range(-(-counts.sum() // 4))])
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    palette = _voc_palette()
+    ids = [f'demo_{split}_{i:04d}' for i in range(num)]
+    for i, name in enumerate(ids):
+        img, label = _sample(rng, stream[starts[i]:starts[i + 1]], size)
+        cv2.imwrite(osp.join(root, 'JPEGImages', name + '.jpg'), img[..., ::-1],
+                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        png = Image.fromarray(label, mode='P')
+        png.putpalette(palette)
+        png.save(osp.join(root, 'SegmentationClass', name + '.png'))
+    with open(osp.join(root, 'ImageSets', 'Segmentation', split + '.txt'), 'w') as f:
+        f.write(''.join(n + '\n' for n in ids))
+
+
+def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, seed=0):
+    """Generate the demo dataset at ``root`` unless a matching one exists; return ``root``.
+
+    Generation happens in a temporary directory beside ``root`` whose marker file
+    is written last, and which is then renamed into place, so an interrupted run
+    never leaves a half-written dataset behind.
+    """
+    params = dict(version=_VERSION, num_train=num_train, num_val=num_val, size=size, seed=seed)
+    marker = osp.join(root, _MARKER)
+    if osp.isfile(marker):
+        with open(marker) as f:
+            if json.load(f) == params:
+                return root
+    if osp.isdir(root) and not set(os.listdir(root)) <= _LAYOUT:
+        raise FileExistsError(f'{root} exists and does not look like a demo dataset')
+    parent = osp.dirname(osp.abspath(root))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(osp.abspath(root))}.tmp-', dir=parent)
+    try:
+        for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
+            os.makedirs(osp.join(tmp, sub))
+        _write_split(tmp, 'train', num_train, size, seed)
+        _write_split(tmp, 'val', num_val, size, seed)
+        with open(osp.join(tmp, _MARKER), 'w') as f:
+            json.dump(params, f)
+        if osp.exists(root):
+            old = tmp + '.old'
+            os.rename(root, old)
+            os.rename(tmp, root)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, root)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root
+
+
+if __name__ == '__main__':
+    parser = argparse.ArgumentParser(description='Generate the segkit demo dataset.')
+    parser.add_argument('--root', default='data/demo')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    out = prepare_demo_data(args.root, seed=args.seed)
+    with open(osp.join(out, _MARKER)) as f:
+        p = json.load(f)
+    print(f'Demo dataset at {osp.abspath(out)}: {p["num_train"]} train + {p["num_val"]} val images')

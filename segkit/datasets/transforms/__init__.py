@@ -1,0 +1,16 @@
+"""Data transforms. Resize, RandomResize and RandomFlip are MMCV's, registered here."""
+from mmcv.transforms import RandomFlip, RandomResize, Resize
+
+from segkit.registry import TRANSFORMS
+
+from .load_annotations import LoadAnnotations
+from .load_image_from_file import LoadImageFromFile
+from .pack_seg_inputs import PackSegInputs
+from .photo_metric_distortion import PhotoMetricDistortion
+from .random_crop import RandomCrop
+
+for _transform in (Resize, RandomResize, RandomFlip):
+    TRANSFORMS.register_module(module=_transform)
+
+__all__ = ['LoadImageFromFile', 'LoadAnnotations', 'RandomCrop', 'PhotoMetricDistortion',
+           'PackSegInputs', 'Resize', 'RandomResize', 'RandomFlip']

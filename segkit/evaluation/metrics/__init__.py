@@ -1,0 +1,3 @@
+from .iou_metric import IoUMetric
+
+__all__ = ['IoUMetric']

@@ -1,0 +1,3 @@
+from .resnet_v1c import ResNetV1c
+
+__all__ = ['ResNetV1c']

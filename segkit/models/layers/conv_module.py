@@ -1,0 +1,39 @@
+"""Conv + norm + ReLU, with MMCV ConvModule's parameter names (``conv``, ``bn``)."""
+from typing import Optional
+
+import torch
+from torch import nn
+
+from .norm import build_norm_layer
+
+
+class ConvModule(nn.Module):
+    """``conv -> bn -> ReLU``; the conv has a bias only when there is no norm.
+
+    Args:
+        in_channels: input channels.
+        out_channels: output channels.
+        kernel_size: conv kernel size.
+        stride: conv stride.
+        padding: conv padding.
+        dilation: conv dilation.
+        norm_cfg: norm layer config (``dict(type='BN')``); None for no norm.
+        with_relu: apply ReLU at the end.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+                 padding: int = 0, dilation: int = 1, norm_cfg: Optional[dict] = None,
+                 with_relu: bool = True):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
+                              padding=padding, dilation=dilation, bias=norm_cfg is None)
+        self.bn = build_norm_layer(norm_cfg, out_channels) if norm_cfg is not None else None
+        self.activate = nn.ReLU(inplace=True) if with_relu else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        if self.bn is not None:
+            x = self.bn(x)
+        if self.activate is not None:
+            x = self.activate(x)
+        return x

@@ -1,0 +1,42 @@
+"""Normalization layers from a ``norm_cfg`` dict, as MMSegmentation configs write them."""
+import torch.distributed as dist
+from mmengine.logging import print_log
+from torch import nn
+
+from segkit.utils.errors import ConfigError
+
+NORM_TYPES = ('BN', 'SyncBN', 'GN')
+_sync_bn_reverted_logged = False
+
+
+def is_distributed() -> bool:
+    """True when a default process group with more than one rank is running."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def build_norm_layer(norm_cfg: dict, num_features: int) -> nn.Module:
+    """Build ``BN``, ``SyncBN`` or ``GN`` for ``num_features`` channels.
+
+    ``SyncBN`` becomes ``BatchNorm2d`` when not distributed (logged once), so one config
+    serves single-process and torchrun runs. Keys: ``type``, ``requires_grad`` (default
+    True), ``eps``, ``momentum`` (BN) and ``num_groups`` (GN).
+    """
+    global _sync_bn_reverted_logged
+    cfg = dict(norm_cfg)
+    norm_type = cfg.pop('type', None)
+    requires_grad = cfg.pop('requires_grad', True)
+    if norm_type not in NORM_TYPES:
+        raise ConfigError(f"norm_cfg type {norm_type!r} is not supported; expected one of {NORM_TYPES}")
+    if norm_type == 'GN':
+        layer = nn.GroupNorm(num_channels=num_features, **cfg)
+    elif norm_type == 'SyncBN' and is_distributed():
+        layer = nn.SyncBatchNorm(num_features, **cfg)
+    else:
+        if norm_type == 'SyncBN' and not _sync_bn_reverted_logged:
+            print_log('SyncBN in the config: not distributed, using BatchNorm2d instead.',
+                      logger='current')
+            _sync_bn_reverted_logged = True
+        layer = nn.BatchNorm2d(num_features, **cfg)
+    for param in layer.parameters():
+        param.requires_grad = requires_grad
+    return layer

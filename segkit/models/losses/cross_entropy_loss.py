@@ -1,0 +1,100 @@
+"""Pixel-wise cross-entropy loss."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from segkit.registry import MODELS
+
+
+def cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                  weight: Optional[torch.Tensor] = None,
+                  class_weight: Optional[torch.Tensor] = None, ignore_index: int = 255,
+                  avg_non_ignore: bool = True) -> torch.Tensor:
+    """Softmax cross-entropy of ``(N, C, H, W)`` logits against ``(N, H, W)`` labels.
+
+    ``weight`` is a per-pixel weight ``(N, H, W)``. With ``avg_non_ignore`` the sum is
+    divided by the total weight of the non-ignored pixels (a true weighted mean, so class
+    weights do not rescale the loss); otherwise by the number of all pixels, ignored
+    ones included (MMSegmentation's default). An all-ignored batch gives 0, not NaN.
+    """
+    loss = F.cross_entropy(seg_logits, seg_label, weight=class_weight, reduction='none',
+                           ignore_index=ignore_index)
+    valid = (seg_label != ignore_index).to(loss.dtype)
+    pixel_weight = valid
+    if class_weight is not None:
+        pixel_weight = pixel_weight * class_weight[seg_label.clamp(0, len(class_weight) - 1)]
+    if weight is not None:
+        loss = loss * weight
+        pixel_weight = pixel_weight * weight
+    if avg_non_ignore:
+        return loss.sum() / pixel_weight.sum().clamp(min=torch.finfo(loss.dtype).eps)
+    return loss.sum() / loss.numel()
+
+
+def binary_cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                         weight: Optional[torch.Tensor] = None,
+                         class_weight: Optional[torch.Tensor] = None, ignore_index: int = 255,
+                         avg_non_ignore: bool = True) -> torch.Tensor:
+    """Per-class sigmoid cross-entropy against one-hot labels (ignored pixels excluded)."""
+    num_classes = seg_logits.shape[1]
+    valid = seg_label != ignore_index
+    one_hot = F.one_hot(seg_label.masked_fill(~valid, 0), num_classes).permute(0, 3, 1, 2)
+    loss = F.binary_cross_entropy_with_logits(seg_logits, one_hot.to(seg_logits.dtype),
+                                              reduction='none')
+    if class_weight is not None:
+        loss = loss * class_weight.view(1, -1, 1, 1)
+    loss = loss.sum(dim=1)
+    pixel_weight = valid.to(loss.dtype)
+    if weight is not None:
+        pixel_weight = pixel_weight * weight
+    loss = loss * pixel_weight
+    if avg_non_ignore:
+        return loss.sum() / pixel_weight.sum().clamp(min=torch.finfo(loss.dtype).eps)
+    return loss.sum() / loss.numel()
+
+
+@MODELS.register_module()
+class CrossEntropyLoss(nn.Module):
+    """Cross-entropy loss for segmentation.
+
+    Args:
+        use_sigmoid: per-class sigmoid BCE on one-hot labels instead of softmax CE.
+        class_weight: one weight per class, or None.
+        avg_non_ignore: average over the (weighted) non-ignored pixels; False divides by
+            all pixels as MMSegmentation's default does.
+        loss_weight: multiplier of the loss.
+        loss_name: name the loss is logged under; must start with ``loss_``.
+        ignore_index: label value to ignore; must equal the head's.
+    """
+
+    def __init__(self, use_sigmoid: bool = False, class_weight: Optional[Sequence[float]] = None,
+                 avg_non_ignore: bool = True, loss_weight: float = 1.0,
+                 loss_name: str = 'loss_ce', ignore_index: int = 255):
+        super().__init__()
+        if not loss_name.startswith('loss_'):
+            raise ValueError(f"loss_name {loss_name!r} must start with 'loss_' to be summed "
+                             'into the total loss')
+        self.use_sigmoid = use_sigmoid
+        self.avg_non_ignore = avg_non_ignore
+        self.loss_weight = loss_weight
+        self.loss_name = loss_name
+        self.ignore_index = ignore_index
+        self.register_buffer(
+            'class_weight',
+            torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
+            persistent=False)
+
+    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if self.class_weight is not None and len(self.class_weight) != seg_logits.shape[1]:
+            raise ValueError(f'class_weight has {len(self.class_weight)} entries but the model '
+                             f'predicts {seg_logits.shape[1]} classes')
+        loss_fn = binary_cross_entropy if self.use_sigmoid else cross_entropy
+        class_weight = self.class_weight.to(seg_logits.dtype) \
+            if self.class_weight is not None else None
+        return self.loss_weight * loss_fn(seg_logits, seg_label, weight=weight,
+                                          class_weight=class_weight,
+                                          ignore_index=self.ignore_index,
+                                          avg_non_ignore=self.avg_non_ignore)

@@ -1,0 +1,3 @@
+from .encoder_decoder import EncoderDecoder
+
+__all__ = ['EncoderDecoder']

@@ -1,0 +1,3 @@
+from .palette import colorize
+
+__all__ = ['colorize']

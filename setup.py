@@ -1,0 +1,35 @@
+"""segkit: config-driven semantic segmentation on mmengine."""
+from importlib import metadata
+
+from setuptools import find_packages, setup
+
+
+def mmcv_requirement() -> str:
+    """Keep a full mmcv if one is installed (segkit needs no compiled ops), else mmcv-lite."""
+    try:
+        metadata.version('mmcv')
+        return 'mmcv>=2.0.0'
+    except metadata.PackageNotFoundError:
+        return 'mmcv-lite>=2.0.0'
+
+
+setup(
+    name='segkit',
+    version='0.1.0',
+    description='Config-driven semantic segmentation on mmengine',
+    packages=find_packages(include=['segkit', 'segkit.*']),
+    python_requires='>=3.9',
+    install_requires=[
+        'torch>=2.1',
+        'torchvision>=0.16',
+        'mmengine>=0.10.0',
+        mmcv_requirement(),
+        'opencv-python>=4.5',
+        'numpy>=1.22',
+        'scipy>=1.8',
+        'Pillow>=9.0',
+        'matplotlib>=3.5',
+        'cityscapesscripts>=2.2',
+    ],
+    extras_require={'tests': ['pytest>=7']},
+)

@@ -1,0 +1,31 @@
+"""Test a checkpoint: python tools/test.py CONFIG CHECKPOINT [options]."""
+import argparse
+
+from mmengine.config import DictAction
+
+from segkit.apis import run_test
+from segkit.utils.cli import run_cli
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a segmentor')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where the log goes')
+    parser.add_argument('--show-dir', help='save image / ground truth / prediction PNGs here')
+    parser.add_argument('--out', help='save predicted class maps (palette PNGs) here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+                        help='override config values, e.g. model.test_cfg.mode=slide')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help="'pytorch' under torchrun")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
+             out=args.out, cfg_options=args.cfg_options, launcher=args.launcher)
+
+
+if __name__ == '__main__':
+    run_cli(main)

@@ -1,0 +1,32 @@
+"""Train a segmentation model: python tools/train.py CONFIG [options]."""
+import argparse
+
+from mmengine.config import DictAction
+
+from segkit.apis import run_train
+from segkit.utils.cli import run_cli
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a segmentor')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='PATH',
+                        help='resume from PATH, or from the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision (bf16 on CPU and recent GPUs, else fp16)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+                        help='override config values, e.g. train_cfg.max_iters=100')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help="'pytorch' under torchrun")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
+          cfg_options=args.cfg_options, launcher=args.launcher)
+
+
+if __name__ == '__main__':
+    run_cli(main)
