@@ -1,0 +1,85 @@
+import pytest
+import torch
+
+from segkit.models.backbones import ResNetV1c
+from segkit.utils.errors import ConfigError
+
+
+@pytest.mark.parametrize('depth,channels', [(18, (64, 128, 256, 512)),
+                                            (50, (256, 512, 1024, 2048))])
+def test_output_strides_d8(depth, channels):
+    model = ResNetV1c(depth=depth, strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
+                      contract_dilation=True)
+    outs = model(torch.randn(1, 3, 64, 64))
+    assert [o.shape[1] for o in outs] == list(channels)
+    assert [o.shape[2] for o in outs] == [16, 8, 8, 8]
+
+
+def test_output_stride_32_and_16():
+    outs = ResNetV1c(depth=18)(torch.randn(1, 3, 64, 64))
+    assert [o.shape[2] for o in outs] == [16, 8, 4, 2]
+    outs = ResNetV1c(depth=18, strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2))(
+        torch.randn(1, 3, 64, 64))
+    assert [o.shape[2] for o in outs] == [16, 8, 4, 4]
+
+
+def test_dilations_contract_and_multi_grid():
+    model = ResNetV1c(depth=50, strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
+                      contract_dilation=True)
+    assert [b.conv2.dilation[0] for b in model.layer3] == [1] + [2] * 5
+    assert [b.conv2.dilation[0] for b in model.layer4] == [2, 4, 4]
+    paper = ResNetV1c(depth=50, strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2),
+                      multi_grid=(1, 2, 4))
+    assert [b.conv2.dilation[0] for b in paper.layer4] == [2, 4, 8]
+    assert [b.conv2.padding[0] for b in paper.layer4] == [2, 4, 8]
+    mmseg = ResNetV1c(depth=50, strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2),
+                      multi_grid=(1, 2, 4), multi_grid_mode='mmseg')
+    assert [b.conv2.dilation[0] for b in mmseg.layer4] == [1, 2, 4]
+
+
+def test_mmseg_parameter_names():
+    keys = set(ResNetV1c(depth=50).state_dict())
+    for key in ('stem.0.weight', 'stem.1.running_mean', 'stem.3.weight', 'stem.7.weight',
+                'layer1.0.conv1.weight', 'layer1.0.bn3.bias', 'layer1.0.downsample.0.weight',
+                'layer1.0.downsample.1.weight', 'layer4.2.conv3.weight'):
+        assert key in keys, key
+
+
+def test_frozen_stages_and_norm_eval():
+    model = ResNetV1c(depth=18, frozen_stages=1, norm_eval=True)
+    model.train()
+    assert not any(p.requires_grad for p in model.stem.parameters())
+    assert not any(p.requires_grad for p in model.layer1.parameters())
+    assert all(p.requires_grad for p in model.layer2.parameters())
+    assert not model.layer2[0].bn1.training
+
+
+def test_gradients_reach_every_parameter():
+    model = ResNetV1c(depth=18)
+    sum(o.mean() for o in model(torch.randn(2, 3, 32, 32))).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_bad_arguments():
+    with pytest.raises(ConfigError, match='depth 42'):
+        ResNetV1c(depth=42)
+    with pytest.raises(ConfigError, match='multi_grid'):
+        ResNetV1c(depth=18, multi_grid=(1, 2, 4))
+
+
+def test_pretrained_from_local_path(tmp_path):
+    src = ResNetV1c(depth=18)
+    path = tmp_path / 'r18.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in src.state_dict().items()}}, path)
+    dst = ResNetV1c(depth=18, init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                            prefix='backbone.'))
+    dst.init_weights()
+    assert torch.equal(dst.layer4[1].conv2.weight, src.layer4[1].conv2.weight)
+
+
+def test_pretrained_missing_file_names_download():
+    from segkit.utils.errors import CheckpointError
+    model = ResNetV1c(depth=50, init_cfg=dict(type='Pretrained',
+                                              checkpoint='open-mmlab://resnet50_v1c'))
+    with pytest.raises(CheckpointError, match='resnet50_v1c-2cccc1ad.pth'):
+        model.init_weights()
