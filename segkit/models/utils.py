@@ -3,6 +3,8 @@ from typing import Sequence
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 
 def resize(x: torch.Tensor, size: Sequence[int], align_corners: bool = False,
@@ -13,3 +15,42 @@ def resize(x: torch.Tensor, size: Sequence[int], align_corners: bool = False,
     if mode == 'nearest':
         return F.interpolate(x, size=tuple(size), mode='nearest')
     return F.interpolate(x, size=tuple(size), mode=mode, align_corners=align_corners)
+
+
+def _fold(conv: nn.Conv2d, bn: _BatchNorm) -> nn.Conv2d:
+    """A conv computing ``bn(conv(x))`` with BN's running statistics folded in."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
+                      padding=conv.padding, dilation=conv.dilation, groups=conv.groups,
+                      bias=True).to(conv.weight.device)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    with torch.no_grad():
+        fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
+        fused.bias.copy_((bias - bn.running_mean) * scale + bn.bias)
+    return fused
+
+
+@torch.no_grad()
+def fuse_conv_bn(model: nn.Module) -> nn.Module:
+    """Fold inference-mode BatchNorm into the conv before it, in place; returns ``model``.
+
+    Only pairs known to run back to back are folded: ``ConvModule`` (conv, bn), ResNet
+    blocks (conv1/bn1, conv2/bn2, conv3/bn3) and a Conv2d directly followed by a BN in an
+    ``nn.Sequential`` (stem, downsample). The model must be in eval mode afterwards.
+    """
+    from .backbones.resnet_blocks import BasicBlock, Bottleneck
+    from .layers import ConvModule
+    for module in list(model.modules()):
+        if isinstance(module, ConvModule) and isinstance(module.bn, _BatchNorm):
+            module.conv, module.bn = _fold(module.conv, module.bn), None
+        elif isinstance(module, (BasicBlock, Bottleneck)):
+            for i in (1, 2, 3):
+                conv, bn = getattr(module, f'conv{i}', None), getattr(module, f'bn{i}', None)
+                if isinstance(bn, _BatchNorm):
+                    setattr(module, f'conv{i}', _fold(conv, bn))
+                    setattr(module, f'bn{i}', nn.Identity())
+        elif isinstance(module, nn.Sequential):
+            for i in range(len(module) - 1):
+                if isinstance(module[i], nn.Conv2d) and isinstance(module[i + 1], _BatchNorm):
+                    module[i], module[i + 1] = _fold(module[i], module[i + 1]), nn.Identity()
+    return model

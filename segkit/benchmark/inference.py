@@ -1,0 +1,88 @@
+"""Inference speed of a config's model in several execution modes, and the framework overhead."""
+import copy
+from contextlib import nullcontext
+from typing import Dict, Sequence
+
+import torch
+
+from segkit.models.utils import fuse_conv_bn
+
+from .timing import format_table, interleaved_times
+
+# name -> (channels_last, bf16 autocast, fold BN, torch.compile)
+INFERENCE_MODES = {
+    'fp32': (False, False, False, False),
+    'channels_last': (True, False, False, False),
+    'bf16': (False, True, False, False),
+    'bf16+channels_last': (True, True, False, False),
+    'bf16+channels_last+fold_bn': (True, True, True, False),
+    'bf16+channels_last+fold_bn+compile': (True, True, True, True),
+}
+
+
+def prepare_model(model: torch.nn.Module, mode: str) -> torch.nn.Module:
+    """A copy of ``model`` (eval mode) set up for one of :data:`INFERENCE_MODES`."""
+    channels_last, _, fold_bn, compile_ = INFERENCE_MODES[mode]
+    model = copy.deepcopy(model).eval()
+    if fold_bn:
+        fuse_conv_bn(model)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if compile_:
+        model.forward = torch.compile(model.forward)
+    return model
+
+
+def autocast_for(mode: str, device: torch.device):
+    """bf16 autocast for modes that ask for it, else a no-op context."""
+    if INFERENCE_MODES[mode][1]:
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def benchmark_inference(model: torch.nn.Module, shape: Sequence[int], batch_size: int = 1,
+                        modes: Sequence[str] = tuple(INFERENCE_MODES), rounds: int = 5,
+                        device: str = 'cpu') -> Dict[str, dict]:
+    """Time ``model`` (the bare forward, 'tensor' mode) in each mode, plus segkit's predict path.
+
+    Returns ``{name: dict(latency_s, images_per_s, ratio)}`` where ``ratio`` is the speed
+    relative to plain fp32 NCHW; the entry 'predict_overhead' compares the full predict path
+    (preprocess, forward, resize to the image size, argmax) with the bare fp32 forward.
+    """
+    device = torch.device(device)
+    model = model.to(device).eval()
+    images = torch.randint(0, 256, (batch_size, 3, *shape), dtype=torch.uint8, device=device)
+    inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
+    variants = {}
+    for mode in modes:
+        prepared = prepare_model(model, mode)
+        x = inputs.contiguous(memory_format=torch.channels_last) \
+            if INFERENCE_MODES[mode][0] else inputs
+
+        def run(prepared=prepared, x=x, mode=mode):
+            with torch.no_grad(), autocast_for(mode, device):
+                return prepared(x, mode='tensor')
+        variants[mode] = run
+
+    def predict():
+        with torch.no_grad():
+            data = model.data_preprocessor(dict(inputs=list(images)))
+            return model(data['inputs'], data.get('data_samples'), mode='predict')
+    variants['predict_path'] = predict
+    times = interleaved_times(variants, rounds=rounds, warmup=2)
+    base = times['fp32']
+    results = {name: dict(latency_s=t, images_per_s=batch_size / t, ratio=base / t)
+               for name, t in times.items() if name != 'predict_path'}
+    results['predict_overhead'] = dict(latency_s=times['predict_path'],
+                                       images_per_s=batch_size / times['predict_path'],
+                                       ratio=times['predict_path'] / base)
+    return results
+
+
+def inference_table(results: Dict[str, dict]) -> str:
+    rows = [(name, f"{r['latency_s'] * 1000:.1f}", f"{r['images_per_s']:.2f}",
+             f"{r['ratio']:.2f}x") for name, r in results.items() if name != 'predict_overhead']
+    overhead = results['predict_overhead']
+    return (format_table(rows, ('mode', 'latency ms', 'images/s', 'speed vs fp32')) +
+            f"\npredict path (preprocess+forward+resize+argmax) / bare fp32 forward: "
+            f"{overhead['ratio']:.3f}")

@@ -1,0 +1,113 @@
+"""Training speed of a config's model: segkit's train step vs a plain PyTorch loop, fp32 vs AMP."""
+import copy
+import os
+import resource
+from contextlib import nullcontext
+from typing import Callable, Dict
+
+import torch
+import torch.nn.functional as F
+from mmengine.optim import OptimWrapper
+from mmengine.structures import PixelData
+
+from segkit.engine.optimizers import AmpOptimWrapper
+from segkit.models.utils import resize
+from segkit.structures import SegDataSample
+
+from .timing import format_table, interleaved_times
+
+
+def make_batch(batch_size: int, shape, num_classes: int, device) -> dict:
+    """Random uint8 images and labels, packed like the data loader packs them."""
+    images = torch.randint(0, 256, (batch_size, 3, *shape), dtype=torch.uint8, device=device)
+    samples = []
+    for _ in range(batch_size):
+        sample = SegDataSample(metainfo=dict(img_shape=tuple(shape), ori_shape=tuple(shape)))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, *shape),
+                                                         dtype=torch.uint8, device=device))
+        samples.append(sample)
+    return dict(inputs=list(images), data_samples=samples)
+
+
+def plain_step(model, optimizer, batch: dict, amp: bool) -> None:
+    """The same training step written in plain PyTorch: normalise, forward, CE, backward, SGD."""
+    pre = model.data_preprocessor
+    x = torch.stack(batch['inputs'])[:, [2, 1, 0]].float()
+    x = (x - pre.mean) / pre.std
+    labels = torch.stack([s.gt_sem_seg.data[0] for s in batch['data_samples']]).long()
+    context = torch.autocast(x.device.type, dtype=torch.bfloat16) if amp else nullcontext()
+    with context:
+        feats = model.backbone(x)
+        heads = [(model.decode_head, 1.0)]
+        if model.auxiliary_head is not None:
+            heads.append((model.auxiliary_head, model.auxiliary_head.loss_decode[0].loss_weight))
+        loss = sum(weight * F.cross_entropy(resize(head.forward(feats), labels.shape[1:]),
+                                            labels, ignore_index=255) for head, weight in heads)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def peak_memory_mb(step: Callable[[], None]) -> float:
+    """Peak memory of one training step: CUDA allocator peak, or peak RSS growth on CPU.
+
+    On CPU the step runs in a forked child, whose peak resident size minus its size before
+    the step is the step's footprint.
+    """
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+        step()
+        return torch.cuda.max_memory_allocated() / 2**20
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        with open('/proc/self/statm') as f:
+            before_kb = int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
+        step()
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        os.write(write, str(max(peak_kb - before_kb, 0)).encode())
+        os._exit(0)
+    os.close(write)
+    value = os.read(read, 64)
+    os.waitpid(pid, 0)
+    return int(value) / 1024
+
+
+def benchmark_training(model: torch.nn.Module, shape, batch_size: int, num_classes: int,
+                       lr: float = 0.01, rounds: int = 5, device: str = 'cpu') -> Dict[str, dict]:
+    """Time one iteration of: segkit fp32, plain fp32, segkit AMP, plain AMP.
+
+    Returns ``{name: dict(iter_s, iters_per_s, peak_mb)}`` plus ratios 'amp_speedup'
+    (segkit AMP vs segkit fp32) and 'overhead_fp32' / 'overhead_amp' (segkit step time /
+    plain loop time).
+    """
+    device = torch.device(device)
+    batch = make_batch(batch_size, shape, num_classes, device)
+    steps = {}
+    for name, amp in (('segkit fp32', False), ('plain fp32', False), ('segkit amp', True),
+                      ('plain amp', True)):
+        net = copy.deepcopy(model).to(device).train()
+        optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
+        if name.startswith('segkit'):
+            wrapper = (AmpOptimWrapper if amp else OptimWrapper)(optimizer=optimizer)
+            steps[name] = lambda net=net, wrapper=wrapper: net.train_step(batch, wrapper)
+        else:
+            steps[name] = lambda net=net, optimizer=optimizer, amp=amp: plain_step(
+                net, optimizer, batch, amp)
+    times = interleaved_times(steps, rounds=rounds, warmup=1)
+    results = {name: dict(iter_s=t, iters_per_s=1 / t, peak_mb=peak_memory_mb(steps[name]))
+               for name, t in times.items()}
+    results['ratios'] = dict(amp_speedup=times['segkit fp32'] / times['segkit amp'],
+                             overhead_fp32=times['segkit fp32'] / times['plain fp32'],
+                             overhead_amp=times['segkit amp'] / times['plain amp'])
+    return results
+
+
+def training_table(results: Dict[str, dict]) -> str:
+    rows = [(name, f"{r['iter_s']:.3f}", f"{r['iters_per_s']:.3f}", f"{r['peak_mb']:.0f}")
+            for name, r in results.items() if name != 'ratios']
+    ratios = results['ratios']
+    return (format_table(rows, ('variant', 's/iter', 'iters/s', 'peak MB')) +
+            f"\nAMP speed-up (segkit): {ratios['amp_speedup']:.2f}x; segkit step / plain loop: "
+            f"fp32 {ratios['overhead_fp32']:.3f}, amp {ratios['overhead_amp']:.3f}")

@@ -1,0 +1,93 @@
+"""Speed benchmarks, each variant timed side by side in one run; prints ratios.
+
+    python tools/analysis/benchmark.py infer CONFIG --shape 512 1024 [--batch 1] [--json F]
+    python tools/analysis/benchmark.py train CONFIG --shape 128 128 --batch 8 [--json F]
+    python tools/analysis/benchmark.py data CONFIG --workers 0 2 --samples 16 [--json F]
+"""
+import argparse
+import json
+import platform
+import tempfile
+
+import torch
+from mmengine.logging import MMLogger
+
+from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
+                              benchmark_training)
+from segkit.benchmark.data_pipeline import data_table, write_cityscapes_like
+from segkit.benchmark.inference import inference_table
+from segkit.benchmark.training import training_table
+from segkit.config import load_config
+from segkit.registry import MODELS
+from segkit.utils import register_all_modules
+from segkit.utils.cli import run_cli
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('kind', choices=['infer', 'train', 'data'])
+    parser.add_argument('config')
+    parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024], metavar=('H', 'W'))
+    parser.add_argument('--batch', type=int, default=1)
+    parser.add_argument('--rounds', type=int, default=5, help='timed rounds per variant')
+    parser.add_argument('--modes', nargs='+', default=list(INFERENCE_MODES),
+                        choices=list(INFERENCE_MODES), help='inference modes (infer)')
+    parser.add_argument('--workers', type=int, nargs='+', default=[0, 2], help='(data)')
+    parser.add_argument('--samples', type=int, default=16, help='samples per worker count (data)')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--json', help='also write the numbers to this JSON file')
+    return parser.parse_args()
+
+
+def machine() -> str:
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    return f'{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads'
+
+
+def main():
+    args = parse_args()
+    MMLogger.get_instance('benchmark', log_level='WARNING')  # no per-parameter init log
+    register_all_modules()
+    cfg = load_config(args.config)
+    if args.kind == 'data':
+        with tempfile.TemporaryDirectory() as root:
+            write_cityscapes_like(root, num_images=8)
+            results = benchmark_data_pipeline(root, cfg.train_dataloader.dataset.pipeline,
+                                              workers=args.workers, num_samples=args.samples)
+        table = data_table(results)
+        summary = ', '.join(f"{n} workers: {r['samples_per_s']:.2f} samples/s"
+                            for n, r in results.items())
+    else:
+        cfg.model.data_preprocessor.size = None
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+        if args.kind == 'infer':
+            results = benchmark_inference(model, args.shape, batch_size=args.batch,
+                                          modes=args.modes, rounds=args.rounds,
+                                          device=args.device)
+            table = inference_table(results)
+            best = max((n for n in results if n != 'predict_overhead'),
+                       key=lambda n: results[n]['ratio'])
+            summary = (f"fastest: {best} at {results[best]['ratio']:.2f}x fp32; predict-path "
+                       f"overhead {results['predict_overhead']['ratio']:.3f}")
+        else:
+            results = benchmark_training(model, args.shape, batch_size=args.batch,
+                                         num_classes=model.num_classes, rounds=args.rounds,
+                                         device=args.device)
+            table = training_table(results)
+            ratios = results['ratios']
+            summary = (f"AMP {ratios['amp_speedup']:.2f}x fp32; segkit/plain "
+                       f"{ratios['overhead_fp32']:.3f} (fp32), {ratios['overhead_amp']:.3f} (amp)")
+    header = (f'{args.kind} benchmark: {args.config}, shape {tuple(args.shape)}, '
+              f'batch {args.batch}, {machine()}, torch {torch.__version__}')
+    print(header, table, f'summary: {summary}', sep='\n')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(header=header, results={str(k): v for k, v in results.items()}),
+                      f, indent=2)
+
+
+if __name__ == '__main__':
+    run_cli(main)
