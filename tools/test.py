@@ -14,6 +14,10 @@ def parse_args():
     parser.add_argument('--work-dir', help='where the log goes')
     parser.add_argument('--show-dir', help='save image / ground truth / prediction PNGs here')
     parser.add_argument('--out', help='save predicted class maps (palette PNGs) here')
+    parser.add_argument('--format-only', action='store_true',
+                        help="only write the test evaluator's results files (e.g. a Cityscapes "
+                             'test-set submission), no evaluation; needs --out-dir')
+    parser.add_argument('--out-dir', help="the test evaluator's output folder (results kept)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
@@ -24,7 +28,8 @@ def parse_args():
 def main():
     args = parse_args()
     run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
-             out=args.out, cfg_options=args.cfg_options, launcher=args.launcher)
+             out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
+             format_only=args.format_only, out_dir=args.out_dir)
 
 
 if __name__ == '__main__':

@@ -1,16 +1,20 @@
 """Testing entry point behind tools/test.py."""
+import inspect
 from typing import Optional
 
 from mmengine.runner import Runner
 
 from segkit.engine.checkpoint import load_model_weights
+from segkit.registry import METRICS
+from segkit.utils.errors import ConfigError
 
 from .runner_cfg import prepare_cfg
 
 
 def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
          show_dir: Optional[str] = None, out: Optional[str] = None,
-         cfg_options: Optional[dict] = None, launcher: str = 'none') -> dict:
+         cfg_options: Optional[dict] = None, launcher: str = 'none',
+         format_only: bool = False, out_dir: Optional[str] = None) -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
     Args:
@@ -21,13 +25,36 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         out: save predicted class maps (palette PNGs) here.
         cfg_options: ``{dotted.key: value}`` overrides.
         launcher: 'none' or 'pytorch' (under torchrun).
+        format_only: only write the test evaluator's results files (e.g. a Cityscapes
+            test-set submission), no evaluation; needs ``out_dir``.
+        out_dir: the test evaluator's ``output_dir`` (results files are kept there).
     """
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     cfg.load_from = None
     cfg.resume = False
+    if format_only or out_dir is not None:
+        cfg.test_evaluator = _set_output(cfg.test_evaluator, config, format_only, out_dir)
     if show_dir is not None or out is not None:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='SavePredictionsHook', out_dir=out, show_dir=show_dir)]
     runner = Runner.from_cfg(cfg)
     load_model_weights(runner.model, checkpoint)
     return runner.test()
+
+
+def _set_output(evaluator, config: str, format_only: bool, out_dir: Optional[str]):
+    """Set ``format_only`` and ``output_dir`` on each metric of the test evaluator."""
+    if format_only and not out_dir:
+        raise ConfigError('--format-only needs --out-dir (where the results files go)')
+    metrics = evaluator.get('metrics', evaluator) if isinstance(evaluator, dict) else evaluator
+    metrics = [metrics] if isinstance(metrics, dict) else list(metrics)
+    for metric in metrics:
+        metric_type = metric['type']
+        cls = metric_type if inspect.isclass(metric_type) else METRICS.get(metric_type)
+        params = inspect.signature(cls).parameters
+        if 'format_only' not in params or 'output_dir' not in params:
+            raise ConfigError(f'--format-only/--out-dir: test_evaluator {cls.__name__} of '
+                              f'{config} writes no results files; use one that does '
+                              "(test_evaluator=dict(type='CityscapesMetric'))")
+        metric.update(format_only=format_only, output_dir=out_dir)
+    return evaluator

@@ -86,7 +86,8 @@ class BaseSegDataset(BaseDataset):
             if not osp.isfile(img_path):
                 raise DataError(f'image listed in {self.ann_file or img_dir} not found: {img_path}')
             if seg_path is not None and not osp.isfile(seg_path):
-                raise DataError(f'label for {img_path} not found: {seg_path}')
+                raise DataError(f'label for {img_path} not found: {seg_path}. '
+                                f'{self.DOWNLOAD_HINT}')
         return [self._info(img, seg) for img, seg in pairs]
 
     def _scan(self, img_dir: str, seg_dir: str) -> list:
@@ -101,10 +102,9 @@ class BaseSegDataset(BaseDataset):
                               None if self.test_mode and not osp.isfile(seg) else seg))
         return pairs
 
-    @staticmethod
-    def _read_split(ann_file: str) -> List[str]:
+    def _read_split(self, ann_file: str) -> List[str]:
         if not osp.isfile(ann_file):
-            raise DataError(f'split list not found: {ann_file}')
+            raise DataError(f'split list not found: {ann_file}. {self.DOWNLOAD_HINT}')
         with open(ann_file) as f:
             ids = [line.strip() for line in f if line.strip()]
         if not ids:

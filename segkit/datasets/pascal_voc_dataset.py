@@ -25,8 +25,10 @@ class PascalVOCDataset(BaseSegDataset):
     METAINFO = dict(classes=VOC_CLASSES, palette=VOC_PALETTE)
     DOWNLOAD_HINT = ('Expected data/VOCdevkit/VOC2012/{JPEGImages,SegmentationClass,'
                      'ImageSets/Segmentation}: download VOCtrainval_11-May-2012.tar from '
-                     'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/ and extract it into data/ '
-                     '(see README, Datasets).')
+                     'http://host.robots.ox.ac.uk/pascal/VOC/voc2012/ and extract it into data/; '
+                     'SegmentationClassAug and aug.txt come from SBD (benchmark.tgz) through '
+                     'tools/dataset_converters/voc_aug.py data/VOCdevkit '
+                     'data/VOCdevkit/benchmark_RELEASE (see README, Datasets).')
 
     def __init__(self, data_root: str, ann_file: str,
                  data_prefix: dict = dict(img_path='JPEGImages',

@@ -40,4 +40,6 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
+# The official cityscapesscripts evaluation (same class IoUs, plus iIoU and categories); with
+# tools/test.py --format-only --out-dir DIR it writes a test-set submission instead.
+test_evaluator = dict(type='CityscapesMetric')

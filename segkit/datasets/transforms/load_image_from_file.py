@@ -20,9 +20,15 @@ def read_bytes(path: str, what: str) -> bytes:
 
 
 def check_complete(buf: bytes, path: str) -> None:
-    """Reject JPEG and PNG files cut short (decoders silently fill the missing rows)."""
-    if buf[:2] == b'\xff\xd8' and not buf.rstrip(b'\x00').endswith(b'\xff\xd9'):
-        raise DataError(f'truncated JPEG (no end-of-image marker): {path}')
+    """Reject empty files and JPEG or PNG files cut short (decoders fill the missing rows).
+
+    A JPEG is complete when an end-of-image marker follows its last start-of-scan marker
+    (entropy-coded data cannot hold one), so data appended after the image is accepted.
+    """
+    if not buf:
+        raise DataError(f'empty file (0 bytes): {path}')
+    if buf[:2] == b'\xff\xd8' and buf.find(b'\xff\xd9', max(buf.rfind(b'\xff\xda'), 0)) < 0:
+        raise DataError(f'truncated JPEG (no end-of-image marker after the last scan): {path}')
     if buf[:8] == b'\x89PNG\r\n\x1a\n' and b'IEND' not in buf[-16:]:
         raise DataError(f'truncated PNG (no IEND chunk): {path}')
 

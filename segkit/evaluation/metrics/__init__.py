@@ -1,3 +1,4 @@
+from .cityscapes_metric import CityscapesMetric
 from .iou_metric import IoUMetric
 
-__all__ = ['IoUMetric']
+__all__ = ['IoUMetric', 'CityscapesMetric']
