@@ -5,13 +5,16 @@ from segkit.datasets.transforms import PackSegInputs, PhotoMetricDistortion, Ran
 
 
 def test_random_crop_size_and_alignment():
-    img = np.arange(20 * 30 * 3, dtype=np.uint8).reshape(20, 30, 3)
-    seg = (np.arange(20 * 30) % 7).astype(np.uint8).reshape(20, 30)
-    out = RandomCrop(crop_size=(8, 10))(dict(img=img.copy(), gt_seg_map=seg.copy(),
-                                            seg_fields=['gt_seg_map']))
-    assert out['img'].shape == (8, 10, 3) and out['gt_seg_map'].shape == (8, 10)
-    ys, xs = np.where((img[..., 0] == out['img'][0, 0, 0]) & (img[..., 1] == out['img'][0, 0, 1]))
-    assert seg[ys[0], xs[0]] == out['gt_seg_map'][0, 0]
+    ys, xs = np.mgrid[:20, :30]
+    img = np.stack([ys, xs, np.zeros_like(ys)], axis=-1).astype(np.uint8)  # pixel = its (y, x)
+    seg = ((ys * 30 + xs) % 7).astype(np.uint8)
+    for seed in range(5):
+        np.random.seed(seed)
+        out = RandomCrop(crop_size=(8, 10))(dict(img=img.copy(), gt_seg_map=seg.copy(),
+                                                seg_fields=['gt_seg_map']))
+        assert out['img'].shape == (8, 10, 3) and out['gt_seg_map'].shape == (8, 10)
+        y0, x0 = out['img'][0, 0, :2]
+        assert np.array_equal(out['gt_seg_map'], seg[y0:y0 + 8, x0:x0 + 10])
 
 
 def test_random_crop_keeps_small_images_whole():
