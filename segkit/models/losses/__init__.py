@@ -1,3 +1,7 @@
 from .cross_entropy_loss import CrossEntropyLoss, cross_entropy
+from .dice_loss import DiceLoss, dice_loss
+from .focal_loss import FocalLoss, sigmoid_focal_loss, softmax_focal_loss
+from .lovasz_loss import LovaszLoss, lovasz_softmax
 
-__all__ = ['CrossEntropyLoss', 'cross_entropy']
+__all__ = ['CrossEntropyLoss', 'cross_entropy', 'DiceLoss', 'dice_loss', 'FocalLoss',
+           'sigmoid_focal_loss', 'softmax_focal_loss', 'LovaszLoss', 'lovasz_softmax']

@@ -1,0 +1,98 @@
+"""Soft multi-class Dice loss."""
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+
+from segkit.registry import MODELS
+from segkit.utils.errors import ConfigError
+
+from .utils import check_loss_name, check_per_class, one_hot_labels
+
+
+def dice_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
+              weight: Optional[torch.Tensor] = None,
+              class_weight: Optional[torch.Tensor] = None, smooth: float = 1.0,
+              exponent: int = 2, ignore_index: int = 255) -> torch.Tensor:
+    """Soft Dice loss of softmax probabilities, per image and class, then averaged.
+
+    For image n and class c, with p the softmax probability, t the one-hot label and w the
+    pixel weight (0 at ignored pixels)::
+
+        loss[n, c] = 1 - (2 * sum(w * p * t) + smooth) / (sum(w * (p**exponent + t)) + smooth)
+
+    The result is the mean over images of the (class-weighted) mean over classes. An
+    image with no counted pixel gives 0; a class absent from an image still counts, which
+    pushes its probabilities there towards 0.
+
+    Args:
+        seg_logits: ``(N, C, H, W)`` logits.
+        seg_label: ``(N, H, W)`` class indices.
+        weight: optional ``(N, H, W)`` pixel weight (e.g. a sampler's 0/1 mask) multiplied
+            into every sum, so weight-0 pixels do not count.
+        class_weight: optional ``(C,)`` weights of the per-class losses (a weighted mean).
+        smooth: added to numerator and denominator; keeps empty sums finite.
+        exponent: power of the probabilities in the denominator (2: V-Net's squared form).
+        ignore_index: label value to ignore.
+    """
+    num_classes = seg_logits.shape[1]
+    probs = seg_logits.float().softmax(dim=1)
+    one_hot, valid = one_hot_labels(seg_label, num_classes, ignore_index)
+    pixel_weight = valid.float()
+    if weight is not None:
+        pixel_weight = pixel_weight * weight
+    pixel_weight = pixel_weight[:, None]
+    intersection = (probs * one_hot * pixel_weight).sum(dim=(2, 3))
+    total = ((probs.pow(exponent) + one_hot) * pixel_weight).sum(dim=(2, 3))
+    loss = 1 - (2 * intersection + smooth) / (total + smooth)
+    if class_weight is not None:
+        loss = (loss * class_weight).sum(dim=1) / class_weight.sum()
+    else:
+        loss = loss.mean(dim=1)
+    return loss.mean()
+
+
+@MODELS.register_module()
+class DiceLoss(nn.Module):
+    """Soft Dice loss for multi-class segmentation (see :func:`dice_loss`).
+
+    As MMSegmentation 0.x's DiceLoss (``smooth``, ``exponent``, per-image Dice) but with
+    ignored pixels left out of the denominator too, and ``class_weight`` as a weighted
+    mean over classes (so it does not rescale the loss).
+
+    Args:
+        smooth: added to numerator and denominator; must be > 0.
+        exponent: power of the probabilities in the denominator.
+        class_weight: one weight per class, or None.
+        loss_weight: multiplier of the loss.
+        loss_name: name the loss is logged under; must start with ``loss_``.
+        ignore_index: label value to ignore; must equal the head's.
+
+    A sampler's per-pixel ``weight`` multiplies every pixel's contribution.
+    """
+
+    def __init__(self, smooth: float = 1.0, exponent: int = 2,
+                 class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
+                 loss_name: str = 'loss_dice', ignore_index: int = 255):
+        super().__init__()
+        check_loss_name('DiceLoss', loss_name)
+        if smooth <= 0:
+            raise ConfigError(f'DiceLoss smooth must be > 0 (it keeps empty images finite), '
+                              f'got {smooth}')
+        self.smooth = smooth
+        self.exponent = exponent
+        self.loss_weight = loss_weight
+        self.loss_name = loss_name
+        self.ignore_index = ignore_index
+        self.register_buffer(
+            'class_weight',
+            torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
+            persistent=False)
+
+    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+        check_per_class('DiceLoss', 'class_weight', self.class_weight, seg_logits.shape[1])
+        return self.loss_weight * dice_loss(seg_logits, seg_label, weight=weight,
+                                            class_weight=self.class_weight, smooth=self.smooth,
+                                            exponent=self.exponent,
+                                            ignore_index=self.ignore_index)

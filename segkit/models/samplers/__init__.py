@@ -1,0 +1,3 @@
+from .ohem_pixel_sampler import OHEMPixelSampler
+
+__all__ = ['OHEMPixelSampler']
