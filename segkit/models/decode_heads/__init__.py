@@ -1,5 +1,6 @@
 from .aspp_head import ASPPHead
 from .decode_head import BaseDecodeHead
 from .fcn_head import FCNHead
+from .gcn_head import GCNHead
 
-__all__ = ['BaseDecodeHead', 'FCNHead', 'ASPPHead']
+__all__ = ['BaseDecodeHead', 'FCNHead', 'ASPPHead', 'GCNHead']

@@ -1,0 +1,122 @@
+"""TorchvisionResNet: torchvision's ResNet (7x7 stem), for torchvision's ImageNet weights."""
+import os.path as osp
+from functools import partial
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torchvision
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from segkit.registry import MODELS
+from segkit.utils.errors import CheckpointError, ConfigError
+
+from ..layers import build_norm_layer
+
+DEPTHS = (18, 34, 50, 101, 152)
+CLASSIFIER_PREFIX = 'fc.'
+
+
+def weight_urls(depth: int) -> Tuple[str, ...]:
+    """torchvision's download URLs of the ImageNet weights of ResNet-``depth``."""
+    weights = getattr(torchvision.models, f'ResNet{depth}_Weights')
+    return tuple(w.url for w in weights)
+
+
+@MODELS.register_module()
+class TorchvisionResNet(BaseModule):
+    """torchvision's ResNet at output stride 32, returning the stage outputs (1/4..1/32).
+
+    The modules keep torchvision's names (``conv1``, ``bn1``, ``layer1``..``layer4``), so
+    torchvision's weight files (``resnet152-394f9c45.pth``, IMAGENET1K_V1, the weights of
+    GCN's reference code; ``resnet152-f82ba261.pth``, IMAGENET1K_V2) load as they are,
+    without their classifier ``fc``. The network is built with ``weights=None``: nothing
+    is downloaded.
+
+    Args:
+        depth: 18, 34, 50, 101 or 152.
+        out_indices: stages whose outputs are returned.
+        frozen_stages: stages to freeze (-1: none; 0: the stem; k: stem and stages 1..k).
+        norm_cfg: norm layer config.
+        norm_eval: keep BN layers in eval mode (frozen statistics) during training.
+        init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` with a local torchvision file;
+            None keeps torchvision's initialisation.
+    """
+
+    def __init__(self, depth: int = 152, out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = -1, norm_cfg: dict = dict(type='BN', requires_grad=True),
+                 norm_eval: bool = False, init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        if depth not in DEPTHS:
+            raise ConfigError(f'TorchvisionResNet depth {depth} is not supported; expected one '
+                              f'of {DEPTHS}')
+        if not out_indices or min(out_indices) < 0 or max(out_indices) > 3:
+            raise ConfigError(f'TorchvisionResNet out_indices {tuple(out_indices)}: expected '
+                              'stage indices in 0..3')
+        self.depth = depth
+        self.out_indices = tuple(out_indices)
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        net = getattr(torchvision.models, f'resnet{depth}')(
+            weights=None, norm_layer=partial(build_norm_layer, norm_cfg))
+        self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
+        self.layer1, self.layer2, self.layer3, self.layer4 = (
+            net.layer1, net.layer2, net.layer3, net.layer4)
+        self.stage_channels = tuple(net.fc.in_features // 2**(3 - i) for i in range(4))
+        self._freeze_stages()
+
+    def _freeze_stages(self) -> None:
+        stem = [self.conv1, self.bn1] if self.frozen_stages >= 0 else []
+        for module in stem + [getattr(self, f'layer{i}')
+                              for i in range(1, self.frozen_stages + 1)]:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def init_weights(self) -> None:
+        """Load a local torchvision weight file (``init_cfg`` Pretrained) strictly, without fc."""
+        if self.init_cfg is None or self.init_cfg.get('type') != 'Pretrained':
+            super().init_weights()
+            return
+        from segkit.engine.checkpoint import safe_load, state_dict_of
+        path = self.init_cfg.get('checkpoint')
+        if not path or not osp.isfile(osp.expanduser(path)):
+            raise CheckpointError(
+                f'TorchvisionResNet-{self.depth} weights not found at {path!r}: download one of '
+                f'{", ".join(weight_urls(self.depth))} and set the checkpoint (model.pretrained '
+                'or backbone init_cfg) to its local path')
+        state = state_dict_of(safe_load(path))
+        state = {k[len('module.'):] if k.startswith('module.') else k: v
+                 for k, v in state.items() if not k.startswith(CLASSIFIER_PREFIX)}
+        own = self.state_dict()
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        shapes = [k for k in state if k in own and state[k].shape != own[k].shape]
+        if missing or unexpected or shapes:
+            raise CheckpointError(
+                f'{path} is not a torchvision ResNet-{self.depth} file: missing {missing[:3]}, '
+                f'unexpected {unexpected[:3]}, shape mismatches {shapes[:3]} (a ResNetV1c file '
+                'has stem.* keys: use ResNetV1c for it)')
+        self.load_state_dict(state)
+        print_log(f'loaded {len(state)} tensors into TorchvisionResNet-{self.depth} from {path}',
+                  logger='current')
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        outs = []
+        for i in range(4):
+            x = getattr(self, f'layer{i + 1}')(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    def train(self, mode: bool = True) -> 'TorchvisionResNet':
+        """Keep frozen stages, and all BN layers when ``norm_eval``, in eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, _BatchNorm):
+                    m.eval()
+        return self
