@@ -21,7 +21,7 @@ from PIL import Image
 DEMO_CLASSES = ('background', 'horizontal', 'vertical', 'checker', 'diagonal')
 DEMO_PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128]]
 
-_VERSION = 1  # bump whenever the generated content changes
+_VERSION = 2  # bump whenever the generated content changes
 _MARKER = '.complete'
 _LAYOUT = {'JPEGImages', 'SegmentationClass', 'ImageSets', _MARKER}
 
@@ -50,20 +50,16 @@ def _background(rng, size):
 
 
 def _pattern(rng, cls, size):
-    """Binary texture of class ``cls`` with random period and phase."""
+    """Binary texture of class ``cls``: random period, phase and a tilt of up to 15 degrees."""
     y, x = np.mgrid[:size, :size].astype(np.float32)
+    tilt = np.deg2rad(rng.uniform(-15, 15))
+    u, v = x * np.cos(tilt) + y * np.sin(tilt), y * np.cos(tilt) - x * np.sin(tilt)
     period = rng.uniform(6, 10)
-    phase = rng.uniform(0, period)
-    if cls == 1:
-        coord = y
-    elif cls == 2:
-        coord = x
-    elif cls == 3:
+    if cls == 3:
         cell = period / 2
-        return (np.floor((x + phase) / cell) + np.floor((y + rng.uniform(0, cell)) / cell)) % 2 == 1
-    else:
-        coord = (x + rng.choice((-1, 1)) * y) / np.sqrt(2)
-    return (coord + phase) % period < period / 2
+        return (np.floor(u / cell + rng.uniform(0, 2)) + np.floor(v / cell + rng.uniform(0, 2))) % 2 == 1
+    coord = {1: v, 2: u}.get(cls, (u + rng.choice((-1, 1)) * v) / np.sqrt(2))
+    return (coord + rng.uniform(0, period)) % period < period / 2
 
 
 def _shape_mask(rng, size):
@@ -89,11 +85,10 @@ def _shape_mask(rng, size):
 
 
 def _two_colours(rng):
-    """Two random RGB colours that differ clearly."""
-    while True:
-        c = rng.uniform(0, 255, (2, 3))
-        if np.linalg.norm(c[0] - c[1]) > 100:
-            return c
+    """Two random RGB colours whose difference has a random norm in [40, 120]."""
+    diff = rng.normal(size=3)
+    diff *= rng.uniform(40, 120) / np.linalg.norm(diff)
+    return rng.uniform(60, 195, 3) + np.outer([-0.5, 0.5], diff)
 
 
 def _sample(rng, classes, size):
@@ -105,7 +100,7 @@ def _sample(rng, classes, size):
         colours = _two_colours(rng)
         img[mask] = colours[_pattern(rng, cls, size)[mask].astype(int)]
         label[mask] = cls
-    img += rng.normal(0, 6, img.shape)
+    img += rng.normal(0, 10, img.shape)
     edges = cv2.morphologyEx(label, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     label[edges > 0] = 255
     return np.clip(np.round(img), 0, 255).astype(np.uint8), label
@@ -130,19 +125,26 @@ def _write_split(root, split, num, size, seed):
         f.write(''.join(n + '\n' for n in ids))
 
 
+def _is_complete(root, params):
+    """Whether ``root`` holds a finished dataset generated with ``params``."""
+    try:
+        with open(osp.join(root, _MARKER)) as f:
+            return json.load(f) == params
+    except (OSError, ValueError):
+        return False
+
+
 def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, seed=0):
     """Generate the demo dataset at ``root`` unless a matching one exists; return ``root``.
 
     Generation happens in a temporary directory beside ``root`` whose marker file
     is written last, and which is then renamed into place, so an interrupted run
-    never leaves a half-written dataset behind.
+    never leaves a half-written dataset behind. Concurrent callers are safe: the
+    files are deterministic, and a loser of the final rename keeps the winner's.
     """
     params = dict(version=_VERSION, num_train=num_train, num_val=num_val, size=size, seed=seed)
-    marker = osp.join(root, _MARKER)
-    if osp.isfile(marker):
-        with open(marker) as f:
-            if json.load(f) == params:
-                return root
+    if _is_complete(root, params):
+        return root
     if osp.isdir(root) and not set(os.listdir(root)) <= _LAYOUT:
         raise FileExistsError(f'{root} exists and does not look like a demo dataset')
     parent = osp.dirname(osp.abspath(root))
@@ -155,15 +157,17 @@ def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, see
         _write_split(tmp, 'val', num_val, size, seed)
         with open(osp.join(tmp, _MARKER), 'w') as f:
             json.dump(params, f)
-        if osp.exists(root):
-            old = tmp + '.old'
-            os.rename(root, old)
-            os.rename(tmp, root)
-            shutil.rmtree(old)
-        else:
-            os.rename(tmp, root)
+        try:
+            if not _is_complete(root, params):
+                if osp.isdir(root):  # stale or unfinished: move aside, then swap in
+                    os.rename(root, tmp + '.old')
+                os.rename(tmp, root)
+        except OSError:
+            if not _is_complete(root, params):
+                raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp + '.old', ignore_errors=True)
     return root
 
 
