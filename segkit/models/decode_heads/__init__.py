@@ -2,5 +2,6 @@ from .aspp_head import ASPPHead
 from .decode_head import BaseDecodeHead
 from .fcn_head import FCNHead
 from .gcn_head import GCNHead
+from .nl_head import NLHead
 
-__all__ = ['BaseDecodeHead', 'FCNHead', 'ASPPHead', 'GCNHead']
+__all__ = ['BaseDecodeHead', 'FCNHead', 'ASPPHead', 'NLHead', 'GCNHead']
