@@ -64,8 +64,8 @@ def save_mmseg_checkpoint(model: nn.Module, expected: dict, path: str, prefix: s
     torch.save({'meta': meta, 'state_dict': state}, path)
 
 
-@pytest.mark.parametrize('config, head', [(QUICKSTART, 'deeplabv3'),
-                                          (NONLOCAL_DEMO, 'nonlocal')])
+@pytest.mark.parametrize('config, head', [(QUICKSTART, 'deeplabv3'), (NONLOCAL_DEMO, 'nonlocal')],
+                         ids=['deeplabv3', 'nonlocal'])
 def test_round_trip_gives_identical_logits(config, head, tmp_path):
     torch.manual_seed(0)
     source = build(config)
