@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 from mmengine.dataset import Compose
+from mmengine.structures import PixelData
 from PIL import Image
 
 from segkit.config import load_config
-from segkit.registry import MODELS
+from segkit.registry import MODELS, TRANSFORMS
 
 from tests.helpers import REPO, make_samples
 
@@ -37,6 +38,18 @@ def num_classes_of(cfg) -> int:
     return cfg.model.decode_head.num_classes
 
 
+def model_samples(cfg, labels: torch.Tensor) -> list:
+    """Samples of ``labels``, with edge labels when the train pipeline makes them."""
+    samples = make_samples(labels)
+    dataset = cfg.train_dataloader.dataset
+    for step in dataset.get('pipeline') or dataset.datasets[0].pipeline:
+        if step['type'] == 'GenerateEdge':
+            for sample, label in zip(samples, labels):
+                edge = TRANSFORMS.build(step)(dict(gt_seg_map=label.numpy().astype(np.uint8)))
+                sample.gt_edge_map = PixelData(data=torch.from_numpy(edge['gt_edge_map'])[None])
+    return samples
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])
 def test_config_builds_and_runs(path, tmp_path):
     cfg = load_config(path)
@@ -53,8 +66,8 @@ def test_config_builds_and_runs(path, tmp_path):
     size = (64, 64)
     inputs = torch.randint(0, 255, (2, 3, *size), dtype=torch.uint8)
     labels = torch.randint(0, num_classes, (2, *size))
-    data = model.data_preprocessor(dict(inputs=list(inputs), data_samples=make_samples(labels)),
-                                   training=True)
+    data = model.data_preprocessor(
+        dict(inputs=list(inputs), data_samples=model_samples(cfg, labels)), training=True)
     model.train()
     losses = model(data['inputs'], data['data_samples'], mode='loss')
     total = sum(v for k, v in losses.items() if 'loss' in k)

@@ -3,6 +3,7 @@ from mmcv.transforms import RandomFlip, RandomResize, Resize
 
 from segkit.registry import TRANSFORMS
 
+from .generate_edge import GenerateEdge
 from .load_annotations import LoadAnnotations
 from .load_image_from_file import LoadImageFromFile
 from .pack_seg_inputs import PackSegInputs
@@ -13,4 +14,4 @@ for _transform in (Resize, RandomResize, RandomFlip):
     TRANSFORMS.register_module(module=_transform)
 
 __all__ = ['LoadImageFromFile', 'LoadAnnotations', 'RandomCrop', 'PhotoMetricDistortion',
-           'PackSegInputs', 'Resize', 'RandomResize', 'RandomFlip']
+           'PackSegInputs', 'Resize', 'RandomResize', 'RandomFlip', 'GenerateEdge']

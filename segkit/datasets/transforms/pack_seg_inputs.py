@@ -18,7 +18,8 @@ class PackSegInputs(BaseTransform):
     """Pack ``img`` as a ``(3, H, W)`` uint8 tensor and ``gt_seg_map`` as ``gt_sem_seg``
     (``(1, H, W)`` uint8; the head converts it to long).
 
-    Reads ``img``, ``gt_seg_map`` (optional) and ``meta_keys``; returns
+    Reads ``img``, ``gt_seg_map`` and ``gt_edge_map`` (optional; packed as ``gt_edge_map``)
+    and ``meta_keys``; returns
     ``dict(inputs=tensor, data_samples=SegDataSample)``.
 
     Args:
@@ -37,6 +38,9 @@ class PackSegInputs(BaseTransform):
         if 'gt_seg_map' in results:
             gt = np.ascontiguousarray(results['gt_seg_map'])
             sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
+        if 'gt_edge_map' in results:  # from GenerateEdge
+            edge = np.ascontiguousarray(results['gt_edge_map'])
+            sample.gt_edge_map = PixelData(data=torch.from_numpy(edge)[None])
         sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=sample)
 

@@ -1,8 +1,9 @@
 from .boundary_refine import BoundaryRefine
 from .conv_module import ConvModule
+from .gated_spatial_conv import GatedSpatialConv
 from .global_conv_block import GlobalConvBlock
 from .non_local import NonLocal2d
 from .norm import build_norm_layer, is_distributed
 
 __all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'is_distributed', 'GlobalConvBlock',
-           'BoundaryRefine']
+           'BoundaryRefine', 'GatedSpatialConv']

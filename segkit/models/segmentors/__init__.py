@@ -1,3 +1,4 @@
 from .encoder_decoder import EncoderDecoder
+from .gscnn_encoder_decoder import GSCNNEncoderDecoder
 
-__all__ = ['EncoderDecoder']
+__all__ = ['EncoderDecoder', 'GSCNNEncoderDecoder']

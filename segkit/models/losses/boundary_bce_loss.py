@@ -1,0 +1,56 @@
+"""Class-balanced binary cross-entropy on boundary (edge) logits."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from segkit.registry import MODELS
+from segkit.utils.errors import ConfigError
+
+
+def boundary_bce(edge_logits: torch.Tensor, edge_label: torch.Tensor,
+                 ignore_index: int = 255) -> torch.Tensor:
+    """Class-balanced BCE of ``(N, 1, H, W)`` edge logits against ``(N, H, W)`` 0/1 labels.
+
+    Over the non-ignored pixels of the batch, edge pixels are weighted by
+    ``negatives / total`` and non-edge pixels by ``positives / total``, so the rare edge
+    class counts as much as the background; the weighted sum is divided by the number of
+    non-ignored pixels. A batch without edges gives 0.
+    """
+    edge_logits = edge_logits.float().reshape(edge_label.shape)
+    valid = edge_label != ignore_index
+    positive = (edge_label == 1) & valid
+    num_pos = positive.sum()
+    total = valid.sum()
+    weight = torch.where(positive, total - num_pos, num_pos) * valid / total.clamp(min=1)
+    loss = F.binary_cross_entropy_with_logits(edge_logits, positive.float(), weight=weight,
+                                              reduction='sum')
+    return loss / total.clamp(min=1)
+
+
+@MODELS.register_module()
+class BoundaryBCELoss(nn.Module):
+    """Gated-SCNN's edge loss: class-balanced BCE on the shape stream's edge logits.
+
+    ``forward(edge_logits, edge_label)``: ``edge_logits`` ``(N, 1, H, W)`` are logits (not
+    probabilities: the sigmoid is part of the loss); ``edge_label`` ``(N, H, W)`` holds 1
+    on edges, 0 elsewhere and ``ignore_index`` where unknown (from ``GenerateEdge``).
+    See :func:`boundary_bce`.
+
+    Args:
+        loss_weight: multiplier of the loss (20 in the paper).
+        loss_name: name the loss is logged under; must start with ``loss_``.
+        ignore_index: edge-label value to ignore; must equal the head's.
+    """
+
+    def __init__(self, loss_weight: float = 20.0, loss_name: str = 'loss_edge',
+                 ignore_index: int = 255):
+        super().__init__()
+        if not loss_name.startswith('loss_'):
+            raise ConfigError(f"BoundaryBCELoss loss_name {loss_name!r} must start with 'loss_' "
+                              'to be summed into the total loss')
+        self.loss_weight = loss_weight
+        self.loss_name = loss_name
+        self.ignore_index = ignore_index
+
+    def forward(self, edge_logits: torch.Tensor, edge_label: torch.Tensor) -> torch.Tensor:
+        return self.loss_weight * boundary_bce(edge_logits, edge_label, self.ignore_index)

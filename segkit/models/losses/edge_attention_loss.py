@@ -1,0 +1,57 @@
+"""Segmentation cross-entropy restricted to the pixels the edge branch calls boundaries."""
+import torch
+from torch import nn
+
+from segkit.registry import MODELS
+from segkit.utils.errors import ConfigError
+
+from .cross_entropy_loss import cross_entropy
+
+
+def edge_attention_ce(seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                      edge_logits: torch.Tensor, threshold: float = 0.8,
+                      ignore_index: int = 255) -> torch.Tensor:
+    """Cross-entropy averaged over the labelled pixels whose edge probability > ``threshold``.
+
+    The mask comes from the predicted edges and carries no gradient; the loss trains the
+    segmentation logits to be right where the shape stream sees a boundary. No such pixel
+    gives 0.
+    """
+    on_edge = torch.sigmoid(edge_logits.detach().float()).reshape(seg_label.shape) > threshold
+    return cross_entropy(seg_logits.float(), seg_label.masked_fill(~on_edge, ignore_index),
+                         ignore_index=ignore_index)
+
+
+@MODELS.register_module()
+class EdgeAttentionLoss(nn.Module):
+    """Gated-SCNN's attention loss: segmentation CE where the predicted edge map is confident.
+
+    ``forward(seg_logits, seg_label, edge_logits)``: ``seg_logits`` ``(N, C, H, W)``,
+    ``seg_label`` ``(N, H, W)`` class indices, ``edge_logits`` ``(N, 1, H, W)`` from the
+    shape stream, all at the label size. See :func:`edge_attention_ce`.
+
+    Args:
+        threshold: edge probability above which a pixel counts.
+        loss_weight: multiplier of the loss.
+        loss_name: name the loss is logged under; must start with ``loss_``.
+        ignore_index: label value to ignore; must equal the head's.
+    """
+
+    def __init__(self, threshold: float = 0.8, loss_weight: float = 1.0,
+                 loss_name: str = 'loss_att', ignore_index: int = 255):
+        super().__init__()
+        if not loss_name.startswith('loss_'):
+            raise ConfigError(f"EdgeAttentionLoss loss_name {loss_name!r} must start with "
+                              "'loss_' to be summed into the total loss")
+        if not 0 <= threshold < 1:
+            raise ConfigError(f'EdgeAttentionLoss threshold {threshold}: expected a probability '
+                              'in [0, 1)')
+        self.threshold = threshold
+        self.loss_weight = loss_weight
+        self.loss_name = loss_name
+        self.ignore_index = ignore_index
+
+    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                edge_logits: torch.Tensor) -> torch.Tensor:
+        return self.loss_weight * edge_attention_ce(seg_logits, seg_label, edge_logits,
+                                                    self.threshold, self.ignore_index)
