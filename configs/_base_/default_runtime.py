@@ -12,5 +12,7 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0)
-# Keeps checkpoints loadable with torch.load(weights_only=True).
-custom_hooks = [dict(type='SafeCheckpointHook')]
+custom_hooks = [
+    dict(type='SafeCheckpointHook'),  # checkpoints load with torch.load(weights_only=True)
+    dict(type='CheckInvalidLossHook'),  # a NaN/inf loss stops training before the step
+]

@@ -1,31 +1,111 @@
 """Turn a config file and command-line choices into a Runner config."""
+import datetime
+import importlib.util
+import os
 import os.path as osp
+import tempfile
 from typing import Optional
 
 import torch
+import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from torch import nn
 
 from segkit.config import load_config
+from segkit.models.decode_heads.decode_head import BaseDecodeHead
 from segkit.utils import register_all_modules
 from segkit.utils.errors import ConfigError
+
+# Set by torchrun for each process; mmengine's 'pytorch' launcher reads them.
+TORCHRUN_ENV = ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
 
 
 def prepare_cfg(config: str, work_dir: Optional[str] = None,
                 cfg_options: Optional[dict] = None, launcher: str = 'none') -> Config:
-    """Load and validate ``config``, then set the work dir and the launcher."""
+    """Load and validate ``config``, then set and check the work dir and the launcher.
+
+    With ``launcher='pytorch'`` (under torchrun) and no GPU, the process group is started
+    here on gloo and the model is wrapped for CPU (see :func:`_setup_cpu_distributed`).
+    """
     register_all_modules()
     cfg = load_config(config, cfg_options=cfg_options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
+    _check_work_dir(cfg.work_dir)
     if launcher not in ('none', 'pytorch'):
         raise ConfigError(f"--launcher {launcher!r}: expected 'none' or 'pytorch' (torchrun)")
     cfg.launcher = launcher
+    if launcher == 'pytorch':
+        missing = [k for k in TORCHRUN_ENV if k not in os.environ]
+        if missing:
+            raise ConfigError(f'--launcher pytorch: {", ".join(missing)} not set; start with '
+                              'torchrun --nproc_per_node=N (or tools/dist_train.sh, '
+                              'tools/dist_test.sh)')
+        if not torch.cuda.is_available():
+            _setup_cpu_distributed(cfg)
+    _check_vis_backends(cfg)
+    return cfg
+
+
+def check_num_classes(model: nn.Module, dataloader, split: str) -> None:
+    """Fail when a decode head's ``num_classes`` differs from the dataset's class count."""
+    model = model.module if is_model_wrapper(model) else model
+    classes = getattr(dataloader.dataset, 'metainfo', {}).get('classes')
+    if not classes:
+        return
+    for name, head in model.named_modules():
+        if isinstance(head, BaseDecodeHead) and head.num_classes != len(classes):
+            shown = ', '.join(classes[:5]) + (', ...' if len(classes) > 5 else '')
+            raise ConfigError(f'model.{name}.num_classes is {head.num_classes} but '
+                              f'{split}.dataset ({type(dataloader.dataset).__name__}) has '
+                              f'{len(classes)} classes ({shown}); set num_classes='
+                              f'{len(classes)}, or the dataset\'s metainfo classes')
+
+
+def _check_work_dir(work_dir: str) -> None:
+    """Fail at start when the work dir cannot hold logs and checkpoints."""
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        with tempfile.TemporaryFile(dir=work_dir):
+            pass
+    except OSError as e:
+        raise ConfigError(f'work dir {work_dir} is not writable ({e.strerror}); choose another '
+                          'with --work-dir') from None
+
+
+def _setup_cpu_distributed(cfg: Config) -> None:
+    """Start the gloo process group and wrap the model in CPU DDP.
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and its default DDP wrapper
+    passes ``device_ids``, which both fail without a GPU; mmengine skips its own
+    ``init_dist`` when a process group already runs.
+    """
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-    if launcher != 'none' and dist_cfg.get('backend', 'nccl') == 'nccl' \
-            and not torch.cuda.is_available():
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
         print_log('no GPU: using the gloo backend instead of nccl', logger='current')
         dist_cfg['backend'] = 'gloo'
-    return cfg
+    if cfg.get('model_wrapper_cfg') is None:  # mmengine's default wrapper, for CPU modules
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    elif cfg.model_wrapper_cfg.get('type', 'MMDistributedDataParallel') \
+            == 'MMDistributedDataParallel':
+        cfg.model_wrapper_cfg.device_ids = None
+    if not dist.is_initialized():
+        timeout = dist_cfg.get('timeout')
+        dist.init_process_group(
+            backend=dist_cfg['backend'],
+            timeout=None if timeout is None else datetime.timedelta(seconds=timeout))
+
+
+def _check_vis_backends(cfg: Config) -> None:
+    """Fail before the run starts when TensorBoard logging is asked for but not installed."""
+    backends = (cfg.get('visualizer') or {}).get('vis_backends') or []
+    wants_tensorboard = any(str(b.get('type')).endswith('TensorboardVisBackend') for b in backends)
+    if wants_tensorboard and importlib.util.find_spec('tensorboard') is None:
+        raise ConfigError('visualizer.vis_backends has TensorboardVisBackend but the tensorboard '
+                          'package is not installed: pip install tensorboard, or remove it')

@@ -8,7 +8,7 @@ from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError
 
-from .runner_cfg import prepare_cfg
+from .runner_cfg import check_num_classes, prepare_cfg
 
 
 def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
@@ -38,6 +38,7 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='SavePredictionsHook', out_dir=out, show_dir=show_dir)]
     runner = Runner.from_cfg(cfg)
+    check_num_classes(runner.model, runner.test_dataloader, 'test_dataloader')
     load_model_weights(runner.model, checkpoint)
     return runner.test()
 

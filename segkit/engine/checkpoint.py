@@ -8,6 +8,7 @@ loaders, so the Runner's ``load_from`` and ``resume`` go through it.
 """
 import os.path as osp
 import pickle
+import re
 from typing import Optional
 
 import numpy as np
@@ -39,12 +40,13 @@ def safe_load(filename: str, map_location='cpu') -> dict:
         with torch.serialization.safe_globals(NUMPY_SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        detail = str(e).split('WeightsUnpickler error:')[-1].strip().splitlines()[0]
+        found = re.search(r'GLOBAL ([\w.]+)', str(e))
+        detail = f'{found.group(1)} is not on the safe list' if found else 'see torch.load'
         raise CheckpointError(
             f'refusing to load {filename}: it needs arbitrary code to unpickle ({detail}). If '
             'you trust this file, convert it once to a safe file with: python '
             f'tools/model_converters/trust_checkpoint.py {filename} OUTPUT.pth') from None
-    except (RuntimeError, EOFError) as e:
+    except (RuntimeError, EOFError, OSError) as e:
         raise CheckpointError(f'cannot read checkpoint {filename} (truncated or not a PyTorch '
                               f'file): {str(e).splitlines()[0]}') from None
 

@@ -1,4 +1,5 @@
-from .errors import CheckpointError, ConfigError, DataError, SegkitError
+from .errors import CheckpointError, ConfigError, DataError, SegkitError, TrainingError
 from .setup_env import register_all_modules
 
-__all__ = ['SegkitError', 'ConfigError', 'DataError', 'CheckpointError', 'register_all_modules']
+__all__ = ['SegkitError', 'ConfigError', 'DataError', 'CheckpointError', 'TrainingError',
+           'register_all_modules']

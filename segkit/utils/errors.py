@@ -15,3 +15,7 @@ class DataError(SegkitError, ValueError):
 
 class CheckpointError(SegkitError, RuntimeError):
     """A checkpoint is missing, unsafe to load, or does not fit the model."""
+
+
+class TrainingError(SegkitError, RuntimeError):
+    """Training cannot go on: a loss or the weights became NaN or infinite."""

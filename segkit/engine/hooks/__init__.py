@@ -1,4 +1,6 @@
+from .check_invalid_loss_hook import CheckInvalidLossHook
+from .checkpoint_hook import CheckpointHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .save_predictions_hook import SavePredictionsHook
 
-__all__ = ['SafeCheckpointHook', 'SavePredictionsHook']
+__all__ = ['CheckInvalidLossHook', 'CheckpointHook', 'SafeCheckpointHook', 'SavePredictionsHook']

@@ -1,4 +1,5 @@
 """Normalization layers from a ``norm_cfg`` dict, as MMSegmentation configs write them."""
+import torch
 import torch.distributed as dist
 from mmengine.logging import print_log
 from torch import nn
@@ -17,8 +18,9 @@ def is_distributed() -> bool:
 def build_norm_layer(norm_cfg: dict, num_features: int) -> nn.Module:
     """Build ``BN``, ``SyncBN`` or ``GN`` for ``num_features`` channels.
 
-    ``SyncBN`` becomes ``BatchNorm2d`` when not distributed (logged once), so one config
-    serves single-process and torchrun runs. Keys: ``type``, ``requires_grad`` (default
+    ``SyncBN`` becomes ``BatchNorm2d`` when not distributed or without a GPU (PyTorch's
+    SyncBatchNorm runs on GPUs only; logged once), so one config serves single-process and
+    torchrun runs. Keys: ``type``, ``requires_grad`` (default
     True), ``eps``, ``momentum`` (BN) and ``num_groups`` (GN).
     """
     global _sync_bn_reverted_logged
@@ -29,11 +31,13 @@ def build_norm_layer(norm_cfg: dict, num_features: int) -> nn.Module:
         raise ConfigError(f"norm_cfg type {norm_type!r} is not supported; expected one of {NORM_TYPES}")
     if norm_type == 'GN':
         layer = nn.GroupNorm(num_channels=num_features, **cfg)
-    elif norm_type == 'SyncBN' and is_distributed():
+    elif norm_type == 'SyncBN' and is_distributed() and torch.cuda.is_available():
         layer = nn.SyncBatchNorm(num_features, **cfg)
     else:
         if norm_type == 'SyncBN' and not _sync_bn_reverted_logged:
-            print_log('SyncBN in the config: not distributed, using BatchNorm2d instead.',
+            reason = 'no GPU (PyTorch syncs BN on GPUs only), each process normalises its own ' \
+                'batch' if is_distributed() else 'not distributed'
+            print_log(f'SyncBN in the config: {reason}; using BatchNorm2d instead.',
                       logger='current')
             _sync_bn_reverted_logged = True
         layer = nn.BatchNorm2d(num_features, **cfg)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Test a checkpoint on GPUS processes per node with torchrun (python -m torch.distributed.run):
+#   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [tools/test.py options]
+# Several nodes: run it on each with NNODES, NODE_RANK (0..NNODES-1), MASTER_ADDR (node 0's
+# address) and PORT set the same way everywhere; PYTHON picks the interpreter. Without GPUs
+# the processes use gloo on CPU.
+CONFIG=$1
+CHECKPOINT=$2
+GPUS=$3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+exec "${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" \
+    --master_port="$PORT" \
+    "$(dirname "$0")/test.py" \
+    "$CONFIG" \
+    "$CHECKPOINT" \
+    --launcher pytorch "${@:4}"
