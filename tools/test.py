@@ -18,6 +18,9 @@ def parse_args():
                         help="only write the test evaluator's results files (e.g. a Cityscapes "
                              'test-set submission), no evaluation; needs --out-dir')
     parser.add_argument('--out-dir', help="the test evaluator's output folder (results kept)")
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation: the config\'s tta_pipeline (scales, flips) '
+                             'and tta_model')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
@@ -29,7 +32,7 @@ def main():
     args = parse_args()
     run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
              out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
-             format_only=args.format_only, out_dir=args.out_dir)
+             format_only=args.format_only, out_dir=args.out_dir, tta=args.tta)
 
 
 if __name__ == '__main__':

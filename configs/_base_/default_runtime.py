@@ -5,6 +5,7 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo when there is no GPU
 )
+# Add dict(type='TensorboardVisBackend') to also log to TensorBoard (pip install tensorboard).
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)
@@ -12,6 +13,8 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0)
+# tools/test.py --tta wraps the model in this and tests with the dataset's tta_pipeline.
+tta_model = dict(type='SegTTAModel')
 custom_hooks = [
     dict(type='SafeCheckpointHook'),  # checkpoints load with torch.load(weights_only=True)
     dict(type='CheckInvalidLossHook'),  # a NaN/inf loss stops training before the step

@@ -2,6 +2,7 @@
 import inspect
 from typing import Optional
 
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from segkit.engine.checkpoint import load_model_weights
@@ -14,7 +15,7 @@ from .runner_cfg import check_num_classes, prepare_cfg
 def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
          show_dir: Optional[str] = None, out: Optional[str] = None,
          cfg_options: Optional[dict] = None, launcher: str = 'none',
-         format_only: bool = False, out_dir: Optional[str] = None) -> dict:
+         format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False) -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
     Args:
@@ -28,10 +29,14 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         format_only: only write the test evaluator's results files (e.g. a Cityscapes
             test-set submission), no evaluation; needs ``out_dir``.
         out_dir: the test evaluator's ``output_dir`` (results files are kept there).
+        tta: test-time augmentation: the config's ``tta_pipeline`` (scales and flips) and
+            ``tta_model`` (averages the views' probabilities).
     """
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     cfg.load_from = None
     cfg.resume = False
+    if tta:
+        _use_tta(cfg, config)
     if format_only or out_dir is not None:
         cfg.test_evaluator = _set_output(cfg.test_evaluator, config, format_only, out_dir)
     if show_dir is not None or out is not None:
@@ -39,8 +44,20 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
             dict(type='SavePredictionsHook', out_dir=out, show_dir=show_dir)]
     runner = Runner.from_cfg(cfg)
     check_num_classes(runner.model, runner.test_dataloader, 'test_dataloader')
-    load_model_weights(runner.model, checkpoint)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    load_model_weights(model.module if tta else model, checkpoint)
     return runner.test()
+
+
+def _use_tta(cfg, config: str) -> None:
+    """Test with ``tta_pipeline`` and wrap the model in ``tta_model``, as MMSegmentation does."""
+    for key in ('tta_model', 'tta_pipeline'):
+        if not cfg.get(key):
+            raise ConfigError(f'--tta: {config} has no {key} (the dataset base configs under '
+                              'configs/_base_/datasets define tta_pipeline, default_runtime.py '
+                              'tta_model)')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.model = dict(cfg.tta_model, module=cfg.model)
 
 
 def _set_output(evaluator, config: str, format_only: bool, out_dir: Optional[str]):

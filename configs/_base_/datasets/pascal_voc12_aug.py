@@ -20,6 +20,21 @@ test_pipeline = [
     dict(type='LoadAnnotations'),  # after Resize: metrics use the full-size labels
     dict(type='PackSegInputs'),
 ]
+# tools/test.py --tta: every image at these scales, each also flipped; the probabilities of
+# the 12 views are averaged (SegTTAModel).
+img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
+            [dict(type='RandomFlip', prob=0., direction='horizontal'),
+             dict(type='RandomFlip', prob=1., direction='horizontal')],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs')],
+        ]),
+]
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,

@@ -2,5 +2,7 @@ from .check_invalid_loss_hook import CheckInvalidLossHook
 from .checkpoint_hook import CheckpointHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 from .save_predictions_hook import SavePredictionsHook
+from .seg_visualization_hook import SegVisualizationHook
 
-__all__ = ['CheckInvalidLossHook', 'CheckpointHook', 'SafeCheckpointHook', 'SavePredictionsHook']
+__all__ = ['CheckInvalidLossHook', 'CheckpointHook', 'SafeCheckpointHook', 'SavePredictionsHook',
+           'SegVisualizationHook']

@@ -4,12 +4,11 @@ import os.path as osp
 from typing import Optional
 
 import cv2
-import numpy as np
 from mmengine.hooks import Hook
 from PIL import Image
 
 from segkit.registry import HOOKS
-from segkit.visualization import colorize
+from segkit.visualization import prediction_panel, save_label_png
 
 
 @HOOKS.register_module()
@@ -30,19 +29,13 @@ class SavePredictionsHook(Hook):
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         palette = runner.test_dataloader.dataset.metainfo['palette']
-        flat_palette = np.zeros((256, 3), dtype=np.uint8)
-        flat_palette[:len(palette)] = palette
         for sample in outputs:
             name = osp.splitext(osp.basename(sample.img_path))[0] + '.png'
-            pred = sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
+            pred = sample.pred_sem_seg.data[0].cpu().numpy()
             if self.out_dir:
-                png = Image.fromarray(pred, mode='P')
-                png.putpalette(flat_palette.ravel().tolist())
-                png.save(osp.join(self.out_dir, name))
+                save_label_png(pred, palette, osp.join(self.out_dir, name))
             if self.show_dir:
                 img = cv2.imread(sample.img_path, cv2.IMREAD_COLOR)[..., ::-1]
-                panels = [img]
-                if 'gt_sem_seg' in sample:
-                    panels.append(colorize(sample.gt_sem_seg.data[0].cpu().numpy(), palette))
-                panels.append(colorize(pred, palette))
-                Image.fromarray(np.concatenate(panels, axis=1)).save(osp.join(self.show_dir, name))
+                gt = sample.gt_sem_seg.data[0].cpu().numpy() if 'gt_sem_seg' in sample else None
+                panel = prediction_panel(img, pred, palette, gt=gt)
+                Image.fromarray(panel).save(osp.join(self.show_dir, name))

@@ -13,7 +13,7 @@ from segkit.utils.errors import ConfigError
 from ..utils import resize
 
 TEST_MODES = ('whole', 'slide')
-TEST_CFG_KEYS = ('mode', 'crop_size', 'stride')
+TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device')
 
 
 @MODELS.register_module()
@@ -33,6 +33,8 @@ class EncoderDecoder(BaseModel):
         train_cfg: unused by this segmentor; accepted for MMSegmentation configs.
         test_cfg: ``dict(mode='whole')`` or ``dict(mode='slide', crop_size=(h, w),
             stride=(h, w))``: sliding windows average the logits where they overlap.
+            ``logits_device='cpu'`` keeps the full-image logits (the window accumulators)
+            and their resizing on the CPU, so GPU memory stays bounded by one window.
         data_preprocessor: data preprocessor config.
         pretrained: path of backbone weights; sets the backbone's ``init_cfg``.
         init_cfg: mmengine init config.
@@ -71,7 +73,19 @@ class EncoderDecoder(BaseModel):
             raise ConfigError(f'model.test_cfg.mode {mode!r}: expected one of {TEST_MODES}')
         if mode == 'slide' and not {'crop_size', 'stride'} <= set(test_cfg):
             raise ConfigError("model.test_cfg with mode='slide' needs crop_size and stride")
+        device = test_cfg.get('logits_device')
+        if device is not None:
+            try:
+                torch.device(device)
+            except RuntimeError:
+                raise ConfigError(f'model.test_cfg.logits_device {device!r}: expected a torch '
+                                  "device such as 'cpu' or 'cuda', or None") from None
         return test_cfg
+
+    def _logits_device(self, inputs: torch.Tensor) -> torch.device:
+        """Where full-image logits live: ``test_cfg.logits_device``, else the input's device."""
+        device = self.test_cfg.get('logits_device')
+        return torch.device(device) if device is not None else inputs.device
 
     def extract_feat(self, inputs: torch.Tensor):
         x = self.backbone(inputs)
@@ -108,21 +122,23 @@ class EncoderDecoder(BaseModel):
         batch, _, h_img, w_img = inputs.shape
         h_grids = max(h_img - h_crop + h_stride - 1, 0) // h_stride + 1
         w_grids = max(w_img - w_crop + w_stride - 1, 0) // w_stride + 1
-        logits = inputs.new_zeros((batch, self.num_classes, h_img, w_img))
-        count = inputs.new_zeros((1, 1, h_img, w_img))
+        device = self._logits_device(inputs)
+        logits = inputs.new_zeros((batch, self.num_classes, h_img, w_img), device=device)
+        count = inputs.new_zeros((1, 1, h_img, w_img), device=device)
         for h_idx in range(h_grids):
             for w_idx in range(w_grids):
                 y1 = min(h_idx * h_stride, max(h_img - h_crop, 0))
                 x1 = min(w_idx * w_stride, max(w_img - w_crop, 0))
                 y2, x2 = min(y1 + h_crop, h_img), min(x1 + w_crop, w_img)
-                logits[:, :, y1:y2, x1:x2] += self.encode_decode(inputs[:, :, y1:y2, x1:x2])
+                window = self.encode_decode(inputs[:, :, y1:y2, x1:x2])
+                logits[:, :, y1:y2, x1:x2] += window.to(device)
                 count[:, :, y1:y2, x1:x2] += 1
-        return logits / count
+        return logits.div_(count)
 
     def inference(self, inputs: torch.Tensor) -> torch.Tensor:
         if self.test_cfg['mode'] == 'slide':
             return self.slide_inference(inputs)
-        return self.encode_decode(inputs)
+        return self.encode_decode(inputs).to(self._logits_device(inputs))
 
     def predict(self, inputs: torch.Tensor,
                 data_samples: Optional[List[SegDataSample]] = None) -> List[SegDataSample]:
