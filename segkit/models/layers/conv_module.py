@@ -10,6 +10,8 @@ from .norm import build_norm_layer
 class ConvModule(nn.Module):
     """``conv -> bn -> ReLU``; by default the conv has a bias only when there is no norm.
 
+    The conv starts from Kaiming-normal weights (fan-out, ReLU), as MMCV's ConvModule.
+
     Args:
         in_channels: input channels.
         out_channels: output channels.
@@ -31,6 +33,9 @@ class ConvModule(nn.Module):
                               bias=norm_cfg is None if bias is None else bias)
         self.bn = build_norm_layer(norm_cfg, out_channels) if norm_cfg is not None else None
         self.activate = nn.ReLU(inplace=True) if with_relu else None
+        nn.init.kaiming_normal_(self.conv.weight, mode='fan_out', nonlinearity='relu')
+        if self.conv.bias is not None:
+            nn.init.zeros_(self.conv.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(x)
