@@ -21,6 +21,14 @@ def parse_args():
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: the config\'s tta_pipeline (scales, flips) '
                              'and tta_model')
+    parser.add_argument('--bf16', action='store_true',
+                        help='autocast: bf16 on CPU, fp16 on GPU')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='NHWC memory layout for weights and images')
+    parser.add_argument('--fuse-conv-bn', action='store_true',
+                        help='fold BatchNorm into the conv before it')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the model (the first batch of each size compiles)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
@@ -32,7 +40,9 @@ def main():
     args = parse_args()
     run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
              out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
-             format_only=args.format_only, out_dir=args.out_dir, tta=args.tta)
+             format_only=args.format_only, out_dir=args.out_dir, tta=args.tta,
+             bf16=args.bf16, channels_last=args.channels_last,
+             fuse_conv_bn=args.fuse_conv_bn, compile=args.compile)
 
 
 if __name__ == '__main__':

@@ -61,6 +61,7 @@ def main():
                             for n, r in results.items())
     else:
         cfg.model.data_preprocessor.size = None
+        cfg.model.pretrained = None  # speed does not depend on the weights
         model = MODELS.build(cfg.model)
         model.init_weights()
         if args.kind == 'infer':

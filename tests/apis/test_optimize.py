@@ -1,0 +1,64 @@
+"""optimize_for_inference: folded BN, channels-last and bf16 keep the predictions."""
+import os.path as osp
+
+import pytest
+import torch
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from segkit.apis.optimize import optimize_for_inference
+from segkit.config import load_config
+from segkit.registry import MODELS
+from tests.helpers import REPO
+
+DEMO_CONFIGS = ['quickstart.py', 'gcn_r18_demo.py', 'nonlocal_r18_demo.py', 'gscnn_r18_demo.py']
+
+
+def build_eval_model(config: str) -> torch.nn.Module:
+    """The config's model with random, non-trivial BatchNorm statistics, in eval mode."""
+    torch.manual_seed(0)
+    cfg = load_config(osp.join(REPO, 'configs', config))
+    cfg.model.pretrained = None
+    model = MODELS.build(cfg.model)
+    for module in model.modules():
+        if isinstance(module, _BatchNorm):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+def logits(model: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
+        return model.encode_decode(inputs).float()
+
+
+@pytest.fixture(scope='module')
+def images():
+    torch.manual_seed(1)
+    return torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8)
+
+
+@pytest.mark.parametrize('config', DEMO_CONFIGS)
+def test_fuse_conv_bn_keeps_logits(config, images):
+    model = build_eval_model(config)
+    expected = logits(model, images)
+    optimize_for_inference(model, fuse_conv_bn=True)
+    remaining = [n for n, m in model.named_modules() if isinstance(m, _BatchNorm)]
+    fused = logits(model, images)
+    assert torch.allclose(fused, expected, atol=1e-4, rtol=1e-4), \
+        (fused - expected).abs().max()
+    if config == 'quickstart.py':
+        assert not remaining, remaining
+
+
+def test_channels_last_and_bf16_agree_with_fp32(images):
+    model = build_eval_model('quickstart.py')
+    expected = logits(model, images).argmax(1)
+    optimize_for_inference(model, fuse_conv_bn=True, channels_last=True)
+    assert model.backbone.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert (logits(model, images).argmax(1) == expected).float().mean() > 0.99
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        bf16 = logits(model, images).argmax(1)
+    assert (bf16 == expected).float().mean() > 0.9
