@@ -1,7 +1,5 @@
 """Training speed of a config's model: segkit's train step vs a plain PyTorch loop, fp32 vs AMP."""
 import copy
-import os
-import resource
 from contextlib import nullcontext
 from typing import Callable, Dict
 
@@ -48,30 +46,27 @@ def plain_step(model, optimizer, batch: dict, amp: bool) -> None:
     optimizer.step()
 
 
+def _memory_kb(field: str) -> int:
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak resident) of this process, in KiB."""
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ':'))
+
+
 def peak_memory_mb(step: Callable[[], None]) -> float:
     """Peak memory of one training step: CUDA allocator peak, or peak RSS growth on CPU.
 
-    On CPU the step runs in a forked child, whose peak resident size minus its size before
-    the step is the step's footprint.
+    On CPU (Linux) the peak resident size is reset to the current one (``/proc/self/
+    clear_refs``) before the step; the step's footprint is the new peak minus that size.
     """
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
         step()
         return torch.cuda.max_memory_allocated() / 2**20
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        with open('/proc/self/statm') as f:
-            before_kb = int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
-        step()
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        os.write(write, str(max(peak_kb - before_kb, 0)).encode())
-        os._exit(0)
-    os.close(write)
-    value = os.read(read, 64)
-    os.waitpid(pid, 0)
-    return int(value) / 1024
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+    before_kb = _memory_kb('VmRSS')
+    step()
+    return max(_memory_kb('VmHWM') - before_kb, 0) / 1024
 
 
 def benchmark_training(model: torch.nn.Module, shape, batch_size: int, num_classes: int,

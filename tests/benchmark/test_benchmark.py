@@ -1,0 +1,51 @@
+"""Each benchmark runs on a tiny model and shape and returns its documented keys."""
+import os.path as osp
+
+import pytest
+import torch
+
+from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
+                              benchmark_training)
+from segkit.benchmark.data_pipeline import write_cityscapes_like
+from segkit.config import load_config
+from segkit.registry import MODELS
+from tests.helpers import REPO
+
+
+@pytest.fixture(scope='module')
+def model():
+    cfg = load_config(osp.join(REPO, 'configs', 'quickstart.py'))
+    cfg.model.data_preprocessor.size = None
+    return MODELS.build(cfg.model)
+
+
+def assert_positive(results: dict, keys) -> None:
+    for name, values in results.items():
+        assert set(values) == set(keys), (name, values)
+        assert all(v > 0 for v in values.values()), (name, values)
+
+
+def test_benchmark_inference(model):
+    modes = [m for m in INFERENCE_MODES if not INFERENCE_MODES[m][3]]  # compile is slow
+    results = benchmark_inference(model, (32, 32), modes=modes, rounds=1)
+    assert set(results) == set(modes) | {'predict_overhead'}
+    assert results['fp32']['ratio'] == 1
+    assert_positive(results, ('latency_s', 'images_per_s', 'ratio'))
+
+
+def test_benchmark_training(model):
+    results = benchmark_training(model, (32, 32), batch_size=2, num_classes=5, rounds=1)
+    ratios = results.pop('ratios')
+    assert set(results) == {'segkit fp32', 'plain fp32', 'segkit amp', 'plain amp'}
+    assert_positive(results, ('iter_s', 'iters_per_s', 'peak_mb'))
+    assert set(ratios) == {'amp_speedup', 'overhead_fp32', 'overhead_amp'}
+    assert all(v > 0 for v in ratios.values())
+
+
+def test_benchmark_data_pipeline(tmp_path):
+    write_cityscapes_like(str(tmp_path), num_images=4, shape=(64, 128))
+    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+                dict(type='RandomCrop', crop_size=(32, 32)), dict(type='PackSegInputs')]
+    results = benchmark_data_pipeline(str(tmp_path), pipeline, workers=[0], num_samples=4)
+    assert list(results) == [0]
+    assert_positive(results, ('samples_per_s', 'per_worker'))
