@@ -1,0 +1,23 @@
+"""tools/test.py --bf16 --channels-last --fuse-conv-bn end to end on the demo data."""
+import re
+
+import torch
+
+from segkit.config import load_config
+from segkit.registry import MODELS
+from tests.helpers import REPO
+from tests.tools.test_train_test_e2e import demo_options, run_tool
+
+
+def test_speed_flags_match_fp32(demo_root, tmp_path):
+    torch.manual_seed(0)
+    model = MODELS.build(load_config(f'{REPO}/configs/quickstart.py').model)
+    checkpoint = str(tmp_path / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    mious = []
+    for flags in ([], ['--bf16', '--channels-last', '--fuse-conv-bn']):
+        proc = run_tool('tools/test.py', 'configs/quickstart.py', checkpoint, *flags,
+                        '--work-dir', str(tmp_path / 'test'),
+                        '--cfg-options', *demo_options(demo_root, 4))
+        mious.append(float(re.findall(r'mIoU: ([\d.]+)', proc.stdout + proc.stderr)[-1]))
+    assert abs(mious[0] - mious[1]) < 1.0, mious
