@@ -14,11 +14,11 @@ from .runner_cfg import check_num_classes, prepare_cfg
 
 
 def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
-         show_dir: Optional[str] = None, out: Optional[str] = None,
-         cfg_options: Optional[dict] = None, launcher: str = 'none',
-         format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False,
-         bf16: bool = False, channels_last: bool = False, fuse_conv_bn: bool = False,
-         compile: bool = False) -> dict:
+             show_dir: Optional[str] = None, out: Optional[str] = None,
+             cfg_options: Optional[dict] = None, launcher: str = 'none',
+             format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False,
+             bf16: bool = False, channels_last: bool = False, fuse_conv_bn: bool = False,
+             compile: bool = False) -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
     Args:
@@ -49,9 +49,9 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         cfg.test_cfg = dict(cfg.get('test_cfg') or dict(type='TestLoop'), fp16=True)
     if format_only or out_dir is not None:
         cfg.test_evaluator = _set_output(cfg.test_evaluator, config, format_only, out_dir)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='ProgressBarHook')]
     if show_dir is not None or out is not None:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='SavePredictionsHook', out_dir=out, show_dir=show_dir)]
+        cfg.custom_hooks.append(dict(type='SavePredictionsHook', out_dir=out, show_dir=show_dir))
     runner = Runner.from_cfg(cfg)
     check_num_classes(runner.model, runner.test_dataloader, 'test_dataloader')
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model

@@ -49,6 +49,7 @@ def test_train_test_and_resume(demo_root, tmp_path):
 
     proc = run_tool('tools/test.py', 'configs/quickstart.py', checkpoint, '--work-dir',
                     str(tmp_path / 'test'), '--cfg-options', *demo_options(demo_root, 4))
+    assert 'task/s' in proc.stdout, 'a progress bar while testing'
     tested = float(re.findall(r'mIoU: ([\d.]+)', proc.stdout + proc.stderr)[-1])
     assert abs(tested - last_val_miou(work_dir)) < 1e-6
 
