@@ -62,3 +62,12 @@ def test_channels_last_and_bf16_agree_with_fp32(images):
     with torch.autocast('cpu', dtype=torch.bfloat16):
         bf16 = logits(model, images).argmax(1)
     assert (bf16 == expected).float().mean() > 0.9
+
+
+def test_init_model_speed_options():
+    from segkit.apis import init_model
+    model = init_model(osp.join(REPO, 'configs', 'quickstart.py'), fuse_conv_bn=True,
+                       channels_last=True)
+    assert not model.training
+    assert not any(isinstance(m, _BatchNorm) for m in model.modules())
+    assert model.decode_head.conv_seg.weight.is_contiguous(memory_format=torch.channels_last)
