@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.optim import OptimWrapper
 from mmengine.structures import PixelData
+from torch.profiler import ProfilerActivity, profile
 
 from segkit.engine.optimizers import AmpOptimWrapper
 from segkit.models.utils import resize
@@ -46,27 +47,23 @@ def plain_step(model, optimizer, batch: dict, amp: bool) -> None:
     optimizer.step()
 
 
-def _memory_kb(field: str) -> int:
-    """``VmRSS`` (resident now) or ``VmHWM`` (peak resident) of this process, in KiB."""
-    with open('/proc/self/status') as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(field + ':'))
-
-
 def peak_memory_mb(step: Callable[[], None]) -> float:
-    """Peak memory of one training step: CUDA allocator peak, or peak RSS growth on CPU.
+    """Peak memory allocated during one training step.
 
-    On CPU (Linux) the peak resident size is reset to the current one (``/proc/self/
-    clear_refs``) before the step; the step's footprint is the new peak minus that size.
+    On GPU the CUDA allocator's peak; on CPU the peak of the running sum of the tensor
+    allocations and frees that the profiler records, in order.
     """
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
         step()
         return torch.cuda.max_memory_allocated() / 2**20
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')
-    before_kb = _memory_kb('VmRSS')
-    step()
-    return max(_memory_kb('VmHWM') - before_kb, 0) / 1024
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    current = peak = 0
+    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+        current += event.self_cpu_memory_usage
+        peak = max(peak, current)
+    return peak / 2**20
 
 
 def benchmark_training(model: torch.nn.Module, shape, batch_size: int, num_classes: int,
