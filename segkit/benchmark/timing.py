@@ -8,13 +8,19 @@ import torch
 
 def interleaved_times(variants: Dict[str, Callable[[], object]], rounds: int,
                       warmup: int = 1) -> Dict[str, float]:
-    """Median seconds per call of each variant, timed round-robin over ``rounds``."""
+    """Median seconds per call of each variant, timed round-robin over ``rounds``.
+
+    Odd rounds run the variants in reverse order, so no variant always follows the same
+    neighbour (switching dtype or layout evicts caches and kernel state).
+    """
     for fn in variants.values():
         for _ in range(warmup):
             fn()
     times = {name: [] for name in variants}
-    for _ in range(rounds):
-        for name, fn in variants.items():
+    names = list(variants)
+    for round_index in range(rounds):
+        for name in (names if round_index % 2 == 0 else names[::-1]):
+            fn = variants[name]
             if torch.cuda.is_available():
                 torch.cuda.synchronize()
             start = time.perf_counter()
