@@ -7,6 +7,8 @@ from torch import nn
 
 from segkit.registry import MODELS
 
+from .utils import check_loss_name, check_per_class
+
 
 def cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
                   weight: Optional[torch.Tensor] = None,
@@ -73,9 +75,7 @@ class CrossEntropyLoss(nn.Module):
                  avg_non_ignore: bool = True, loss_weight: float = 1.0,
                  loss_name: str = 'loss_ce', ignore_index: int = 255):
         super().__init__()
-        if not loss_name.startswith('loss_'):
-            raise ValueError(f"loss_name {loss_name!r} must start with 'loss_' to be summed "
-                             'into the total loss')
+        check_loss_name('CrossEntropyLoss', loss_name)
         self.use_sigmoid = use_sigmoid
         self.avg_non_ignore = avg_non_ignore
         self.loss_weight = loss_weight
@@ -88,9 +88,8 @@ class CrossEntropyLoss(nn.Module):
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None) -> torch.Tensor:
-        if self.class_weight is not None and len(self.class_weight) != seg_logits.shape[1]:
-            raise ValueError(f'class_weight has {len(self.class_weight)} entries but the model '
-                             f'predicts {seg_logits.shape[1]} classes')
+        check_per_class('CrossEntropyLoss', 'class_weight', self.class_weight,
+                        seg_logits.shape[1])
         loss_fn = binary_cross_entropy if self.use_sigmoid else cross_entropy
         class_weight = self.class_weight.to(seg_logits.dtype) \
             if self.class_weight is not None else None

@@ -44,3 +44,14 @@ def test_sigmoid_variant():
     per_pixel = F.binary_cross_entropy_with_logits(logits, one_hot, reduction='none').sum(1)
     expected = per_pixel[label != 255].mean()
     assert torch.allclose(CrossEntropyLoss(use_sigmoid=True)(logits, label), expected)
+
+
+def test_bad_settings_are_config_errors():
+    import pytest
+
+    from segkit.utils.errors import ConfigError
+    with pytest.raises(ConfigError, match="'ce' must start with 'loss_'"):
+        CrossEntropyLoss(loss_name='ce')
+    with pytest.raises(ConfigError, match='class_weight has 2 entries but the model predicts 3'):
+        CrossEntropyLoss(class_weight=[1.0, 2.0])(torch.randn(1, 3, 2, 2),
+                                                  torch.zeros(1, 2, 2, dtype=torch.long))
