@@ -9,7 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
-from ..layers import build_norm_layer
+from ..layers import build_norm_layer, eval_batch_norms, freeze
 from .resnet_blocks import BasicBlock, Bottleneck
 
 ARCH_SETTINGS = {
@@ -134,12 +134,8 @@ class ResNetV1c(BaseModule):
         return nn.Sequential(*blocks)
 
     def _freeze_stages(self) -> None:
-        frozen = ([self.stem] if self.frozen_stages >= 0 else []) + [
-            getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)]
-        for module in frozen:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+        freeze(([self.stem] if self.frozen_stages >= 0 else []) + [
+            getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)])
 
     def init_weights(self) -> None:
         """Load ``init_cfg`` Pretrained weights from a local file, else Kaiming init."""
@@ -169,7 +165,5 @@ class ResNetV1c(BaseModule):
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
+            eval_batch_norms(self)
         return self

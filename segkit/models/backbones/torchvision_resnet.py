@@ -7,12 +7,11 @@ import torch
 import torchvision
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from segkit.registry import MODELS
 from segkit.utils.errors import CheckpointError, ConfigError
 
-from ..layers import build_norm_layer
+from ..layers import build_norm_layer, eval_batch_norms, freeze
 
 DEPTHS = (18, 34, 50, 101, 152)
 CLASSIFIER_PREFIX = 'fc.'
@@ -68,11 +67,7 @@ class TorchvisionResNet(BaseModule):
 
     def _freeze_stages(self) -> None:
         stem = [self.conv1, self.bn1] if self.frozen_stages >= 0 else []
-        for module in stem + [getattr(self, f'layer{i}')
-                              for i in range(1, self.frozen_stages + 1)]:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
+        freeze(stem + [getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)])
 
     def init_weights(self) -> None:
         """Load a local torchvision weight file (``init_cfg`` Pretrained) strictly, without fc."""
@@ -116,7 +111,5 @@ class TorchvisionResNet(BaseModule):
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
+            eval_batch_norms(self)
         return self

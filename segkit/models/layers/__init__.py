@@ -3,7 +3,7 @@ from .conv_module import ConvModule
 from .gated_spatial_conv import GatedSpatialConv
 from .global_conv_block import GlobalConvBlock
 from .non_local import NonLocal2d
-from .norm import build_norm_layer, is_distributed
+from .norm import build_norm_layer, eval_batch_norms, freeze, is_distributed
 
-__all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'is_distributed', 'GlobalConvBlock',
-           'BoundaryRefine', 'GatedSpatialConv']
+__all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'eval_batch_norms', 'freeze',
+           'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv']

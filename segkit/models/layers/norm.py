@@ -3,6 +3,7 @@ import torch
 import torch.distributed as dist
 from mmengine.logging import print_log
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from segkit.utils.errors import ConfigError
 
@@ -44,3 +45,18 @@ def build_norm_layer(norm_cfg: dict, num_features: int) -> nn.Module:
     for param in layer.parameters():
         param.requires_grad = requires_grad
     return layer
+
+
+def freeze(modules) -> None:
+    """Put ``modules`` in eval mode and stop gradients to their parameters."""
+    for module in modules:
+        module.eval()
+        for param in module.parameters():
+            param.requires_grad = False
+
+
+def eval_batch_norms(module: nn.Module) -> None:
+    """Put every BatchNorm layer of ``module`` in eval mode (running statistics frozen)."""
+    for m in module.modules():
+        if isinstance(m, _BatchNorm):
+            m.eval()
