@@ -2,6 +2,8 @@
 import sys
 from typing import Callable
 
+import torch.distributed as dist
+
 from .errors import SegkitError
 
 
@@ -10,6 +12,10 @@ def run_cli(main: Callable[[], None]) -> None:
 
     An error raised in a data-loader worker arrives wrapped with the worker's traceback;
     only its own message is printed.
+
+    After ``main`` returns, a process group it started (under torchrun) is destroyed:
+    left to interpreter shutdown, gloo's worker threads can abort the process. It is left
+    alone after an error, where other ranks may still wait in a collective.
     """
     try:
         main()
@@ -19,3 +25,5 @@ def run_cli(main: Callable[[], None]) -> None:
             message = message.rstrip().splitlines()[-1].split(': ', 1)[-1]
         print(f'error: {message}', file=sys.stderr)
         sys.exit(2)
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
