@@ -5,11 +5,10 @@ from typing import Callable, Dict
 
 import torch
 import torch.nn.functional as F
-from mmengine.optim import OptimWrapper
 from mmengine.structures import PixelData
 from torch.profiler import ProfilerActivity, profile
 
-from segkit.engine.optimizers import AmpOptimWrapper
+from segkit.engine.optimizers import AmpOptimWrapper, OptimWrapper
 from segkit.models.utils import resize
 from segkit.structures import SegDataSample
 

@@ -17,6 +17,12 @@ def resize(x: torch.Tensor, size: Sequence[int], align_corners: bool = False,
     return F.interpolate(x, size=tuple(size), mode=mode, align_corners=align_corners)
 
 
+def class_argmax(logits: torch.Tensor, dim: int) -> torch.Tensor:
+    """``logits.argmax(dim)`` (first index on ties), computed with ``max``: on CPU PyTorch's
+    argmax over the strided class dim of ``(N, C, H, W)`` logits is 3-10x slower."""
+    return logits.max(dim=dim).indices
+
+
 def _fold(conv: nn.Conv2d, bn: _BatchNorm) -> nn.Conv2d:
     """A conv computing ``bn(conv(x))`` with BN's running statistics folded in."""
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)

@@ -3,10 +3,11 @@ from contextlib import contextmanager
 from typing import Optional
 
 import torch
-from mmengine.optim import OptimWrapper
 
 from segkit.registry import OPTIM_WRAPPERS
 from segkit.utils.errors import ConfigError
+
+from .optim_wrapper import OptimWrapper
 
 DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
@@ -22,8 +23,7 @@ class AmpOptimWrapper(OptimWrapper):
     Args:
         optimizer: the optimizer.
         dtype: 'bfloat16', 'float16' or None (automatic).
-        **kwargs: the arguments of mmengine's ``OptimWrapper`` (accumulative_counts,
-            clip_grad).
+        **kwargs: the arguments of ``OptimWrapper`` (accumulative_counts, clip_grad).
     """
 
     def __init__(self, optimizer, dtype: Optional[str] = None, **kwargs):

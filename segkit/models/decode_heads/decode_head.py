@@ -19,7 +19,7 @@ from segkit.registry import MODELS, TASK_UTILS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
-from ..utils import resize
+from ..utils import class_argmax, resize
 
 
 class BaseDecodeHead(BaseModule):
@@ -139,5 +139,5 @@ class BaseDecodeHead(BaseModule):
 def accuracy(seg_logits: torch.Tensor, seg_label: torch.Tensor, ignore_index: int) -> torch.Tensor:
     """Pixel accuracy in percent over non-ignored pixels (0 when all are ignored)."""
     valid = seg_label != ignore_index
-    correct = (seg_logits.argmax(dim=1) == seg_label) & valid
+    correct = (class_argmax(seg_logits, dim=1) == seg_label) & valid
     return correct.sum().float() * 100.0 / valid.sum().clamp(min=1)

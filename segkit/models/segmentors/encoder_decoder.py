@@ -10,7 +10,7 @@ from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
-from ..utils import resize
+from ..utils import class_argmax, resize
 
 TEST_MODES = ('whole', 'slide')
 TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device')
@@ -161,5 +161,5 @@ class EncoderDecoder(BaseModel):
             ori_shape = sample.metainfo.get('ori_shape', (h, w))
             logits = resize(logits, size=ori_shape, align_corners=self.align_corners)[0]
             sample.seg_logits = PixelData(data=logits)
-            sample.pred_sem_seg = PixelData(data=logits.argmax(dim=0, keepdim=True))
+            sample.pred_sem_seg = PixelData(data=class_argmax(logits, dim=0)[None])
         return data_samples

@@ -9,6 +9,8 @@ from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
+from ..utils import class_argmax
+
 AVERAGE_MODES = ('softmax', 'logits')
 # Metainfo that describes the original image, the same for every view.
 KEPT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'reduce_zero_label')
@@ -50,7 +52,7 @@ class SegTTAModel(BaseTTAModel):
             sample = SegDataSample(metainfo={k: first.metainfo[k] for k in KEPT_META_KEYS
                                              if k in first.metainfo})
             sample.seg_logits = PixelData(data=mean)
-            sample.pred_sem_seg = PixelData(data=mean.argmax(dim=0, keepdim=True))
+            sample.pred_sem_seg = PixelData(data=class_argmax(mean, dim=0)[None])
             if 'gt_sem_seg' in first:
                 sample.gt_sem_seg = first.gt_sem_seg
             merged.append(sample)
