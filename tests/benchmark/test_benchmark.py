@@ -38,7 +38,8 @@ def test_benchmark_training(model):
     ratios = results.pop('ratios')
     assert set(results) == {'segkit fp32', 'plain fp32', 'segkit amp', 'plain amp'}
     assert_positive(results, ('iter_s', 'iters_per_s', 'peak_mb'))
-    assert set(ratios) == {'amp_speedup', 'overhead_fp32', 'overhead_amp'}
+    assert set(ratios) == {'amp_speedup', 'overhead_fp32', 'overhead_amp',
+                           'bf16_conv_speedup'}
     assert all(v > 0 for v in ratios.values())
 
 
