@@ -17,7 +17,8 @@ class OptimWrapper(MMEngineOptimWrapper):
     allocate them anew; on CPU that means fresh pages from the OS every iteration (4-5x the
     page faults, 5-10% of a quick-start step). Freeing them where plain PyTorch loops do
     (``zero_grad(); loss.backward(); step()``) lets backward reuse them. The update itself
-    is unchanged, gradient accumulation included.
+    is unchanged, gradient accumulation included; as in plain loops, the last gradients
+    stay allocated between iterations (and during validation).
     """
 
     def __init__(self, *args, **kwargs):
