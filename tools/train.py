@@ -15,6 +15,9 @@ def parse_args():
                         help='resume from PATH, or from the latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (bf16 on CPU and recent GPUs, else fp16)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='weights and activations in NHWC layout (faster convs, with --amp '
+                             'especially)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
@@ -25,7 +28,8 @@ def parse_args():
 def main():
     args = parse_args()
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-          cfg_options=args.cfg_options, launcher=args.launcher)
+              channels_last=args.channels_last, cfg_options=args.cfg_options,
+              launcher=args.launcher)
 
 
 if __name__ == '__main__':

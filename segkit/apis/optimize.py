@@ -2,14 +2,7 @@
 import torch
 from torch import nn
 
-from segkit.models.utils import fuse_conv_bn as fold_bn
-
-
-def _to_channels_last(module: nn.Module, args: tuple) -> tuple:
-    """Forward pre-hook: the 4-D input image in channels-last layout."""
-    if args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4:
-        return (args[0].contiguous(memory_format=torch.channels_last),) + tuple(args[1:])
-    return args
+from segkit.models.utils import fuse_conv_bn as fold_bn, to_channels_last
 
 
 def optimize_for_inference(model: nn.Module, fuse_conv_bn: bool = False,
@@ -32,8 +25,7 @@ def optimize_for_inference(model: nn.Module, fuse_conv_bn: bool = False,
     if fuse_conv_bn:
         fold_bn(model)
     if channels_last:
-        model.to(memory_format=torch.channels_last)
-        model.backbone.register_forward_pre_hook(_to_channels_last)
+        to_channels_last(model)
     if compile:
         model.encode_decode = torch.compile(model.encode_decode)
     return model

@@ -15,8 +15,8 @@ CHECKPOINT_NAME = re.compile(r'iter_(\d+)\.pth')
 
 
 def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str] = None,
-              amp: bool = False, cfg_options: Optional[dict] = None,
-              launcher: str = 'none') -> Runner:
+              amp: bool = False, channels_last: bool = False,
+              cfg_options: Optional[dict] = None, launcher: str = 'none') -> Runner:
     """Train the model of ``config``; returns the finished Runner.
 
     Args:
@@ -28,9 +28,12 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             states and data position; the model config must be unchanged.
         amp: mixed precision (bf16 autocast on CPU and recent GPUs, fp16 + loss scaling
             otherwise).
+        channels_last: the model in channels-last layout (``model.channels_last=True``).
         cfg_options: ``{dotted.key: value}`` overrides.
         launcher: 'none' or 'pytorch' (under torchrun).
     """
+    if channels_last:  # validated and saved with the config, like any option
+        cfg_options = {**(cfg_options or {}), 'model.channels_last': True}
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     if amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'

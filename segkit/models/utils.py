@@ -24,6 +24,25 @@ def class_argmax(logits: torch.Tensor, dim: int) -> torch.Tensor:
     return logits.max(dim=dim).indices
 
 
+def _input_to_channels_last(module: nn.Module, args: tuple) -> tuple:
+    """Forward pre-hook: the 4-D input image in channels-last layout."""
+    if args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4:
+        return (args[0].contiguous(memory_format=torch.channels_last),) + tuple(args[1:])
+    return args
+
+
+def to_channels_last(segmentor: nn.Module) -> nn.Module:
+    """Put a segmentor's weights in channels-last (NHWC) layout and convert the backbone's
+    input on entry, in place; the activations follow. oneDNN's convs on CPU and tensor
+    cores on GPU are faster in NHWC. Calling it again only re-lays out new weights
+    (e.g. convs made by :func:`fuse_conv_bn`)."""
+    segmentor.to(memory_format=torch.channels_last)
+    if not getattr(segmentor, 'channels_last', False):
+        segmentor.backbone.register_forward_pre_hook(_input_to_channels_last)
+        segmentor.channels_last = True
+    return segmentor
+
+
 def _fold(conv: nn.Conv2d, bn: _BatchNorm) -> nn.Conv2d:
     """A conv computing ``bn(conv(x))`` with BN's running statistics folded in."""
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)

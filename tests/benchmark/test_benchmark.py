@@ -36,10 +36,11 @@ def test_benchmark_inference(model):
 def test_benchmark_training(model):
     results = benchmark_training(model, (32, 32), batch_size=2, num_classes=5, rounds=1)
     ratios = results.pop('ratios')
-    assert set(results) == {'segkit fp32', 'plain fp32', 'segkit amp', 'plain amp'}
+    assert set(results) == {'segkit fp32', 'plain fp32', 'segkit amp', 'plain amp',
+                            'segkit amp channels-last'}
     assert_positive(results, ('iter_s', 'iters_per_s', 'peak_mb'))
-    assert set(ratios) == {'amp_speedup', 'overhead_fp32', 'overhead_amp',
-                           'bf16_conv_speedup'}
+    assert set(ratios) == {'amp_speedup', 'amp_channels_last_speedup', 'overhead_fp32',
+                           'overhead_amp', 'bf16_conv_speedup'}
     assert all(v > 0 for v in ratios.values())
 
 

@@ -79,7 +79,8 @@ def main():
                                          device=args.device)
             table = training_table(results)
             ratios = results['ratios']
-            summary = (f"AMP {ratios['amp_speedup']:.2f}x fp32 (bf16 conv ceiling "
+            summary = (f"AMP {ratios['amp_speedup']:.2f}x fp32, AMP + channels-last "
+                       f"{ratios['amp_channels_last_speedup']:.2f}x (bf16 conv ceiling "
                        f"{ratios['bf16_conv_speedup']:.2f}x); segkit/plain "
                        f"{ratios['overhead_fp32']:.3f} (fp32), {ratios['overhead_amp']:.3f} (amp)")
     header = (f'{args.kind} benchmark: {args.config}, shape {tuple(args.shape)}, '

@@ -6,7 +6,7 @@ from segkit.utils.errors import ConfigError
 from tests.helpers import make_samples
 
 
-def build(test_cfg=None, aux=True):
+def build(test_cfg=None, aux=True, channels_last=False):
     norm_cfg = dict(type='BN')
     cfg = dict(
         type='EncoderDecoder',
@@ -19,7 +19,8 @@ def build(test_cfg=None, aux=True):
                             num_convs=1, concat_input=False, num_classes=3, norm_cfg=norm_cfg,
                             loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
         if aux else None,
-        test_cfg=test_cfg)
+        test_cfg=test_cfg,
+        channels_last=channels_last)
     return MODELS.build(cfg)
 
 
@@ -29,6 +30,25 @@ def test_loss_names_and_backward():
     losses = model(torch.randn(2, 3, 32, 32), make_samples(labels), mode='loss')
     assert set(losses) == {'decode.loss_ce', 'decode.acc_seg', 'aux.loss_ce', 'aux.acc_seg'}
     (losses['decode.loss_ce'] + losses['aux.loss_ce']).backward()
+
+
+def test_channels_last_gives_the_same_losses_and_gradients():
+    torch.manual_seed(0)
+    nchw = build()
+    nhwc = build(channels_last=True)
+    nhwc.load_state_dict(nchw.state_dict())
+    assert nhwc.backbone.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert nhwc.decode_head.conv_seg.weight.is_contiguous(memory_format=torch.channels_last)
+    x, labels = torch.randn(2, 3, 32, 32), torch.randint(0, 3, (2, 32, 32))
+    features = []
+    nhwc.backbone.register_forward_hook(lambda module, args, out: features.append(out[-1]))
+    for model in (nchw, nhwc):
+        torch.manual_seed(1)  # the same dropout masks
+        losses = model(x, make_samples(labels), mode='loss')
+        (losses['decode.loss_ce'] + losses['aux.loss_ce']).backward()
+    assert features[0].is_contiguous(memory_format=torch.channels_last)
+    for (name, a), b in zip(nchw.named_parameters(), nhwc.parameters()):
+        torch.testing.assert_close(b.grad, a.grad, rtol=1e-4, atol=1e-5, msg=name)
 
 
 def test_predict_crops_padding_and_resizes_to_original():
