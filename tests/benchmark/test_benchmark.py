@@ -2,7 +2,6 @@
 import os.path as osp
 
 import pytest
-import torch
 
 from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
                               benchmark_training)

@@ -1,10 +1,10 @@
 """Class-balanced binary cross-entropy on boundary (edge) logits."""
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from segkit.registry import MODELS
-from segkit.utils.errors import ConfigError
+
+from .base_loss import BaseLoss
 
 
 def boundary_bce(edge_logits: torch.Tensor, edge_label: torch.Tensor,
@@ -28,7 +28,7 @@ def boundary_bce(edge_logits: torch.Tensor, edge_label: torch.Tensor,
 
 
 @MODELS.register_module()
-class BoundaryBCELoss(nn.Module):
+class BoundaryBCELoss(BaseLoss):
     """Gated-SCNN's edge loss: class-balanced BCE on the shape stream's edge logits.
 
     ``forward(edge_logits, edge_label)``: ``edge_logits`` ``(N, 1, H, W)`` are logits (not
@@ -44,13 +44,7 @@ class BoundaryBCELoss(nn.Module):
 
     def __init__(self, loss_weight: float = 20.0, loss_name: str = 'loss_edge',
                  ignore_index: int = 255):
-        super().__init__()
-        if not loss_name.startswith('loss_'):
-            raise ConfigError(f"BoundaryBCELoss loss_name {loss_name!r} must start with 'loss_' "
-                              'to be summed into the total loss')
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index)
 
     def forward(self, edge_logits: torch.Tensor, edge_label: torch.Tensor) -> torch.Tensor:
         return self.loss_weight * boundary_bce(edge_logits, edge_label, self.ignore_index)

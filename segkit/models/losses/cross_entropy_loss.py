@@ -3,11 +3,11 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from segkit.registry import MODELS
 
-from .utils import check_loss_name, check_per_class
+from .base_loss import BaseLoss
+from .utils import check_per_class
 
 
 def cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
@@ -58,7 +58,7 @@ def binary_cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
 
 
 @MODELS.register_module()
-class CrossEntropyLoss(nn.Module):
+class CrossEntropyLoss(BaseLoss):
     """Cross-entropy loss for segmentation.
 
     Args:
@@ -74,17 +74,10 @@ class CrossEntropyLoss(nn.Module):
     def __init__(self, use_sigmoid: bool = False, class_weight: Optional[Sequence[float]] = None,
                  avg_non_ignore: bool = True, loss_weight: float = 1.0,
                  loss_name: str = 'loss_ce', ignore_index: int = 255):
-        super().__init__()
-        check_loss_name('CrossEntropyLoss', loss_name)
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
+                         class_weight=class_weight)
         self.use_sigmoid = use_sigmoid
         self.avg_non_ignore = avg_non_ignore
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
-        self.register_buffer(
-            'class_weight',
-            torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
-            persistent=False)
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None) -> torch.Tensor:

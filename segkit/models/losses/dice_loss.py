@@ -2,12 +2,12 @@
 from typing import Optional, Sequence
 
 import torch
-from torch import nn
 
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
-from .utils import check_loss_name, check_per_class, one_hot_labels
+from .base_loss import BaseLoss
+from .utils import check_per_class, one_hot_labels
 
 
 def dice_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
@@ -53,7 +53,7 @@ def dice_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
 
 
 @MODELS.register_module()
-class DiceLoss(nn.Module):
+class DiceLoss(BaseLoss):
     """Soft Dice loss for multi-class segmentation (see :func:`dice_loss`).
 
     As MMSegmentation 0.x's DiceLoss (``smooth``, ``exponent``, per-image Dice) but with
@@ -74,20 +74,13 @@ class DiceLoss(nn.Module):
     def __init__(self, smooth: float = 1.0, exponent: int = 2,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
                  loss_name: str = 'loss_dice', ignore_index: int = 255):
-        super().__init__()
-        check_loss_name('DiceLoss', loss_name)
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
+                         class_weight=class_weight)
         if smooth <= 0:
             raise ConfigError(f'DiceLoss smooth must be > 0 (it keeps empty images finite), '
                               f'got {smooth}')
         self.smooth = smooth
         self.exponent = exponent
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
-        self.register_buffer(
-            'class_weight',
-            torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
-            persistent=False)
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -3,10 +3,11 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
+
+from .base_loss import BaseLoss
 
 
 def gradient_magnitude(maps: torch.Tensor) -> torch.Tensor:
@@ -53,7 +54,7 @@ def dual_task(seg_logits: torch.Tensor, seg_label: torch.Tensor, tau: float = 0.
 
 
 @MODELS.register_module()
-class DualTaskLoss(nn.Module):
+class DualTaskLoss(BaseLoss):
     """Dual-task consistency between segmentation and boundaries (Gated-SCNN, Eq. 5).
 
     ``forward(seg_logits, seg_label)``: ``seg_logits`` ``(N, C, H, W)`` at the label size,
@@ -72,17 +73,11 @@ class DualTaskLoss(nn.Module):
 
     def __init__(self, tau: float = 0.5, threshold: float = 1e-8, loss_weight: float = 1.0,
                  loss_name: str = 'loss_dual', ignore_index: int = 255):
-        super().__init__()
-        if not loss_name.startswith('loss_'):
-            raise ConfigError(f"DualTaskLoss loss_name {loss_name!r} must start with 'loss_' to "
-                              'be summed into the total loss')
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index)
         if tau <= 0:
             raise ConfigError(f'DualTaskLoss tau {tau}: expected a temperature > 0')
         self.tau = tau
         self.threshold = threshold
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor) -> torch.Tensor:
         return self.loss_weight * dual_task(seg_logits, seg_label, self.tau, self.threshold,

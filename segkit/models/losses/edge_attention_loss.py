@@ -1,10 +1,10 @@
 """Segmentation cross-entropy restricted to the pixels the edge branch calls boundaries."""
 import torch
-from torch import nn
 
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
+from .base_loss import BaseLoss
 from .cross_entropy_loss import cross_entropy
 
 
@@ -23,7 +23,7 @@ def edge_attention_ce(seg_logits: torch.Tensor, seg_label: torch.Tensor,
 
 
 @MODELS.register_module()
-class EdgeAttentionLoss(nn.Module):
+class EdgeAttentionLoss(BaseLoss):
     """Gated-SCNN's attention loss: segmentation CE where the predicted edge map is confident.
 
     ``forward(seg_logits, seg_label, edge_logits)``: ``seg_logits`` ``(N, C, H, W)``,
@@ -39,17 +39,11 @@ class EdgeAttentionLoss(nn.Module):
 
     def __init__(self, threshold: float = 0.8, loss_weight: float = 1.0,
                  loss_name: str = 'loss_att', ignore_index: int = 255):
-        super().__init__()
-        if not loss_name.startswith('loss_'):
-            raise ConfigError(f"EdgeAttentionLoss loss_name {loss_name!r} must start with "
-                              "'loss_' to be summed into the total loss")
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index)
         if not 0 <= threshold < 1:
             raise ConfigError(f'EdgeAttentionLoss threshold {threshold}: expected a probability '
                               'in [0, 1)')
         self.threshold = threshold
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
                 edge_logits: torch.Tensor) -> torch.Tensor:

@@ -3,12 +3,12 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
-from .utils import check_loss_name, check_per_class, one_hot_labels
+from .base_loss import BaseLoss
+from .utils import check_per_class, one_hot_labels
 
 
 def _weighted_mean(loss: torch.Tensor, pixel_weight: torch.Tensor) -> torch.Tensor:
@@ -78,7 +78,7 @@ def softmax_focal_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
 
 
 @MODELS.register_module()
-class FocalLoss(nn.Module):
+class FocalLoss(BaseLoss):
     """Focal loss for segmentation: easy pixels weigh less, by ``(1 - p_t)**gamma``.
 
     ``use_sigmoid=True`` (MMSegmentation's only mode and default) is the RetinaNet form:
@@ -106,21 +106,14 @@ class FocalLoss(nn.Module):
                  alpha: Union[float, Sequence[float]] = 0.5,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
                  loss_name: str = 'loss_focal', ignore_index: int = 255):
-        super().__init__()
-        check_loss_name('FocalLoss', loss_name)
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
+                         class_weight=class_weight)
         if gamma < 0:
             raise ConfigError(f'FocalLoss gamma must be >= 0, got {gamma}')
         self.use_sigmoid = use_sigmoid
         self.gamma = gamma
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
         self.register_buffer('alpha', torch.tensor(alpha, dtype=torch.float32),
                              persistent=False)
-        self.register_buffer(
-            'class_weight',
-            torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
-            persistent=False)
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None) -> torch.Tensor:

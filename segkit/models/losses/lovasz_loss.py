@@ -2,12 +2,12 @@
 from typing import Optional, Sequence, Union
 
 import torch
-from torch import nn
 
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
-from .utils import check_loss_name, check_per_class, one_hot_labels
+from .base_loss import BaseLoss
+from .utils import check_per_class, one_hot_labels
 
 
 def lovasz_grad(fg_sorted: torch.Tensor) -> torch.Tensor:
@@ -76,7 +76,7 @@ def lovasz_softmax(seg_logits: torch.Tensor, seg_label: torch.Tensor,
 
 
 @MODELS.register_module()
-class LovaszLoss(nn.Module):
+class LovaszLoss(BaseLoss):
     """Lovász-softmax loss, which optimises the mean IoU directly.
 
     As MMSegmentation's ``LovaszLoss(loss_type='multi_class')``. Often combined with
@@ -99,20 +99,13 @@ class LovaszLoss(nn.Module):
     def __init__(self, classes: Union[str, Sequence[int]] = 'present', per_image: bool = False,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
                  loss_name: str = 'loss_lovasz', ignore_index: int = 255):
-        super().__init__()
-        check_loss_name('LovaszLoss', loss_name)
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
+                         class_weight=class_weight)
         if isinstance(classes, str) and classes not in ('present', 'all'):
             raise ConfigError(f"LovaszLoss classes {classes!r}: expected 'present', 'all' or "
                               'a list of class indices')
         self.classes = classes if isinstance(classes, str) else tuple(classes)
         self.per_image = per_image
-        self.loss_weight = loss_weight
-        self.loss_name = loss_name
-        self.ignore_index = ignore_index
-        self.register_buffer(
-            'class_weight',
-            torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
-            persistent=False)
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None) -> torch.Tensor:
