@@ -1,4 +1,4 @@
-"""Shared fixtures: registries in scope and a tiny demo dataset."""
+"""Shared fixtures: registries in scope, a tiny demo dataset, one torch thread."""
 import numpy as np
 import pytest
 import torch
@@ -21,3 +21,12 @@ def demo_root(tmp_path_factory) -> str:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread: two spin-waiting threads crawl on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -2,21 +2,9 @@
 import math
 import os.path as osp
 
-import pytest
-import torch
-
 from segkit.apis import run_train
 
 from tests.helpers import REPO
-
-
-@pytest.fixture
-def one_thread():
-    """One torch thread: two spin-waiting threads crawl on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_gscnn_demo_trains_and_reports_miou_and_boundary_f(demo_root, tmp_path, one_thread):

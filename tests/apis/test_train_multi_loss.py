@@ -2,21 +2,9 @@
 import json
 import os.path as osp
 
-import pytest
-import torch
-
 from segkit.apis import run_train
 
 from tests.helpers import REPO
-
-
-@pytest.fixture
-def one_thread():
-    """One torch thread: two spin-waiting threads crawl on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_ce_plus_dice_trains_and_logs_both(demo_root, tmp_path, one_thread):
