@@ -21,16 +21,10 @@ class OptimWrapper(MMEngineOptimWrapper):
     stay allocated between iterations (and during validation).
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._grads_used = True  # the gradients held belong to a finished update
-
     def update_params(self, loss: torch.Tensor, step_kwargs: Optional[dict] = None,
                       zero_kwargs: Optional[dict] = None) -> None:
-        if self._grads_used:
+        if self._inner_count % self._accumulative_counts == 0:  # a new accumulation window
             self.zero_grad(**(zero_kwargs or {}))
-            self._grads_used = False
         self.backward(self.scale_loss(loss))
         if self.should_update():
             self.step(**(step_kwargs or {}))
-            self._grads_used = True
