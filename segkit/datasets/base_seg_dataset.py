@@ -8,6 +8,18 @@ from mmengine.dataset import BaseDataset
 from segkit.utils.errors import DataError
 
 
+def read_split_list(path: str, hint: str) -> List[str]:
+    """Ids in a split list, one a line; fails naming the file (and ``hint``, how to get
+    it) when it is missing, and naming it when it is empty."""
+    if not osp.isfile(path):
+        raise DataError(f'split list not found: {path}. {hint}')
+    with open(path) as f:
+        ids = [line.strip() for line in f if line.strip()]
+    if not ids:
+        raise DataError(f'split list is empty: {path}')
+    return ids
+
+
 class BaseSegDataset(BaseDataset):
     """A segmentation dataset: image and label paths, and the label conventions.
 
@@ -74,7 +86,7 @@ class BaseSegDataset(BaseDataset):
                 raise DataError(f'{type(self).__name__}: folder {folder!r} does not exist. '
                                 f'{self.DOWNLOAD_HINT}')
         if self.ann_file:
-            ids = self._read_split(self.ann_file)
+            ids = read_split_list(self.ann_file, self.DOWNLOAD_HINT)
             pairs = [(osp.join(img_dir, i + self.img_suffix),
                       osp.join(seg_dir, i + self.seg_map_suffix)) for i in ids]
         else:
@@ -102,11 +114,3 @@ class BaseSegDataset(BaseDataset):
                               None if self.test_mode and not osp.isfile(seg) else seg))
         return pairs
 
-    def _read_split(self, ann_file: str) -> List[str]:
-        if not osp.isfile(ann_file):
-            raise DataError(f'split list not found: {ann_file}. {self.DOWNLOAD_HINT}')
-        with open(ann_file) as f:
-            ids = [line.strip() for line in f if line.strip()]
-        if not ids:
-            raise DataError(f'split list is empty: {ann_file}')
-        return ids

@@ -27,8 +27,8 @@ POLYGONS_SUFFIX = '_gtFine_polygons.json'
 LABEL_IDS_SUFFIX = '_gtFine_labelIds.png'
 TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
 IGNORE_INDEX = 255
-HINT = ('download gtFine_trainvaltest.zip and leftImg8bit_trainvaltest.zip from '
-        'https://www.cityscapes-dataset.com/downloads/ and extract them into data/cityscapes')
+HINT = ('Download gtFine_trainvaltest.zip and leftImg8bit_trainvaltest.zip from '
+        'https://www.cityscapes-dataset.com/downloads/ and extract them into data/cityscapes.')
 
 
 def label_id_to_train_id() -> np.ndarray:
@@ -100,10 +100,10 @@ def convert_cityscapes(data_root: str, nproc: int = 1) -> dict:
     """
     gt_root = osp.join(data_root, GT_DIR)
     if not osp.isdir(gt_root):
-        raise DataError(f'folder not found: {gt_root}; {HINT}')
+        raise DataError(f'folder not found: {gt_root}. {HINT}')
     tasks = _find_frames(gt_root)
     if not tasks:
-        raise DataError(f'no *{POLYGONS_SUFFIX} or *{LABEL_IDS_SUFFIX} under {gt_root}; {HINT}')
+        raise DataError(f'no *{POLYGONS_SUFFIX} or *{LABEL_IDS_SUFFIX} under {gt_root}. {HINT}')
     map_with_progress(_convert, tasks, nproc=nproc)
 
     splits = {}

@@ -15,7 +15,6 @@ import functools
 import os
 import os.path as osp
 import shutil
-from typing import List
 
 import numpy as np
 from PIL import Image
@@ -23,13 +22,14 @@ from scipy.io import loadmat
 
 from segkit.utils.errors import DataError
 
+from ..base_seg_dataset import read_split_list
 from .parallel import map_with_progress
 
-SBD_HINT = ('download SBD (benchmark.tgz, "Semantic Boundaries Dataset and Benchmark", '
+SBD_HINT = ('Download SBD (benchmark.tgz, "Semantic Boundaries Dataset and Benchmark", '
             'Hariharan et al. 2011) and extract it into data/VOCdevkit, giving '
-            'data/VOCdevkit/benchmark_RELEASE/dataset/{cls,train.txt,val.txt}')
-VOC_HINT = ('download VOCtrainval_11-May-2012.tar (PASCAL VOC 2012) and extract it into data/, '
-            'giving data/VOCdevkit/VOC2012')
+            'data/VOCdevkit/benchmark_RELEASE/dataset/{cls,train.txt,val.txt}.')
+VOC_HINT = ('Download VOCtrainval_11-May-2012.tar (PASCAL VOC 2012) and extract it into data/, '
+            'giving data/VOCdevkit/VOC2012.')
 NUM_VOC_CLASSES = 21
 FULL_TRAINAUG_SIZE = 10582
 
@@ -75,17 +75,6 @@ def _convert_mat(name: str, cls_dir: str, out_dir: str) -> None:
     save_voc_png(read_sbd_mat(osp.join(cls_dir, name + '.mat')), osp.join(out_dir, name + '.png'))
 
 
-def read_list(path: str, hint: str) -> List[str]:
-    """Ids in a split list, one a line; fails naming the file when missing or empty."""
-    if not osp.isfile(path):
-        raise DataError(f'split list not found: {path}; {hint}')
-    with open(path) as f:
-        ids = [line.strip() for line in f if line.strip()]
-    if not ids:
-        raise DataError(f'split list is empty: {path}')
-    return ids
-
-
 def convert_voc_aug(devkit_path: str, sbd_path: str, nproc: int = 1) -> dict:
     """Convert SBD labels into ``VOC2012/SegmentationClassAug`` and write the aug lists.
 
@@ -105,15 +94,15 @@ def convert_voc_aug(devkit_path: str, sbd_path: str, nproc: int = 1) -> dict:
     cls_dir = osp.join(sbd_path, 'dataset', 'cls')
     for folder, hint in ((split_dir, VOC_HINT), (voc_label_dir, VOC_HINT), (cls_dir, SBD_HINT)):
         if not osp.isdir(folder):
-            raise DataError(f'folder not found: {folder}; {hint}')
-    sbd_ids = (read_list(osp.join(sbd_path, 'dataset', 'train.txt'), SBD_HINT)
-               + read_list(osp.join(sbd_path, 'dataset', 'val.txt'), SBD_HINT))
-    voc_train = read_list(osp.join(split_dir, 'train.txt'), VOC_HINT)
-    voc_val = read_list(osp.join(split_dir, 'val.txt'), VOC_HINT)
+            raise DataError(f'folder not found: {folder}. {hint}')
+    sbd_ids = (read_split_list(osp.join(sbd_path, 'dataset', 'train.txt'), SBD_HINT)
+               + read_split_list(osp.join(sbd_path, 'dataset', 'val.txt'), SBD_HINT))
+    voc_train = read_split_list(osp.join(split_dir, 'train.txt'), VOC_HINT)
+    voc_val = read_split_list(osp.join(split_dir, 'val.txt'), VOC_HINT)
     for name in sbd_ids:
         if not osp.isfile(osp.join(cls_dir, name + '.mat')):
             raise DataError(f'SBD lists name {name!r} but {osp.join(cls_dir, name + ".mat")} '
-                            f'is missing; {SBD_HINT}')
+                            f'is missing. {SBD_HINT}')
 
     out_dir = osp.join(voc_root, 'SegmentationClassAug')
     os.makedirs(out_dir, exist_ok=True)

@@ -50,7 +50,7 @@ def test_unknown_polygon_label_fails_naming_the_file(tmp_path, nproc):
 
 
 def test_missing_gt_folder(tmp_path):
-    with pytest.raises(DataError, match=r'folder not found: .*gtFine; download gtFine_trainvaltest'):
+    with pytest.raises(DataError, match=r'folder not found: .*gtFine\. Download gtFine_trainvaltest'):
         convert_cityscapes(str(tmp_path))
     (tmp_path / 'gtFine' / 'train').mkdir(parents=True)
     with pytest.raises(DataError, match=r'no \*_gtFine_polygons.json or \*_gtFine_labelIds.png'):

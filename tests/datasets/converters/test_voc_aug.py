@@ -70,7 +70,7 @@ def test_bad_sbd_files(tmp_path):
 def test_missing_inputs_are_named(tmp_path):
     make_voc_tree(str(tmp_path))
     devkit = str(tmp_path / 'VOCdevkit')
-    with pytest.raises(DataError, match=r'folder not found: .*nowhere/dataset/cls; .*benchmark'):
+    with pytest.raises(DataError, match=r'folder not found: .*nowhere/dataset/cls\. .*benchmark'):
         convert_voc_aug(devkit, str(tmp_path / 'nowhere'))
     sbd = osp.join(devkit, 'benchmark_RELEASE')
     os.remove(osp.join(sbd, 'dataset', 'cls', AUG[0] + '.mat'))
