@@ -63,8 +63,7 @@ def fuse_conv_bn(model: nn.Module) -> nn.Module:
     blocks (conv1/bn1, conv2/bn2, conv3/bn3) and a Conv2d directly followed by a BN in an
     ``nn.Sequential`` (stem, downsample). The model must be in eval mode afterwards.
     """
-    from .backbones.resnet_blocks import BasicBlock, Bottleneck
-    from .layers import ConvModule
+    from .layers import BasicBlock, Bottleneck, ConvModule
     for module in list(model.modules()):
         if isinstance(module, ConvModule) and isinstance(module.bn, _BatchNorm):
             module.conv, module.bn = _fold(module.conv, module.bn), None
