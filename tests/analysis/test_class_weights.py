@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from segkit.analysis.class_weights import (class_weights_from_config, count_label_pixels,
-                                        format_class_weights, inverse_log_weights,
-                                        median_frequency_weights)
+                                           format_class_weights, inverse_log_weights,
+                                           median_frequency_weights)
 from segkit.utils.errors import ConfigError
 
 from tests.helpers import REPO
