@@ -30,7 +30,7 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             otherwise).
         channels_last: the model in channels-last layout (``model.channels_last=True``).
         cfg_options: ``{dotted.key: value}`` overrides.
-        launcher: 'none' or 'pytorch' (under torchrun).
+        launcher: 'none', 'pytorch' (under torchrun) or 'slurm' (under srun).
     """
     if channels_last:  # validated and saved with the config, like any option
         cfg_options = {**(cfg_options or {}), 'model.channels_last': True}
