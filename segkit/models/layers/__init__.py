@@ -1,3 +1,4 @@
+from .bilinear_deconv2d import BilinearDeconv2d
 from .boundary_refine import BoundaryRefine
 from .conv_module import ConvModule
 from .gated_spatial_conv import GatedSpatialConv
@@ -6,4 +7,5 @@ from .non_local import NonLocal2d
 from .norm import build_norm_layer, eval_batch_norms, freeze, is_distributed
 
 __all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'eval_batch_norms', 'freeze',
-           'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv']
+           'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv',
+           'BilinearDeconv2d']
