@@ -85,7 +85,8 @@ def total_batch_message(world_size: int, batch_size: int, accumulation: int,
         return f"{actual}, the recipe's"
     ratio = f'{total}/{recipe_batch} = {total / recipe_batch:.4g}'
     if scaled:
-        return f"{actual}; the recipe's is {recipe_batch}: --auto-scale-lr scales the LR by {ratio}"
+        return (f"{actual}; the recipe's is {recipe_batch}: --auto-scale-lr scales the LR "
+                f'by {ratio}')
     return (f"{actual}; the recipe's is {recipe_batch} (auto_scale_lr.base_batch_size): the "
             f'LR stays as configured; --auto-scale-lr would scale it by {ratio}')
 
@@ -95,9 +96,9 @@ def _recipe_batch(cfg, config: str) -> Optional[int]:
     settings = cfg.get('auto_scale_lr') or {}
     value = settings.get('base_batch_size')
     if value is None and settings.get('enable', False):
-        raise ConfigError(f'--auto-scale-lr (auto_scale_lr.enable): {config} states no recipe batch; add '
-                          'auto_scale_lr = dict(base_batch_size=N), the total batch its '
-                          'learning rate is for')
+        raise ConfigError(f'--auto-scale-lr (auto_scale_lr.enable): {config} states no recipe '
+                          'batch; add auto_scale_lr = dict(base_batch_size=N), the total '
+                          'batch its learning rate is for')
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise ConfigError(f'{config}: auto_scale_lr.base_batch_size={value!r}: expected the '
                           'total batch of the recipe, a whole number >= 1')

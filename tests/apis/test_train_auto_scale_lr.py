@@ -14,7 +14,8 @@ LR = 0.02  # configs/quickstart.py; the demo recipe's total batch is 8
 
 
 def test_message():
-    assert total_batch_message(4, 2, 1, 8, False) == "total batch 8 (4 processes x 2 images), the recipe's"
+    assert total_batch_message(4, 2, 1, 8, False) == \
+        "total batch 8 (4 processes x 2 images), the recipe's"
     assert total_batch_message(1, 2, 1, 8, False) == (
         "total batch 2 (1 process x 2 images); the recipe's is 8 (auto_scale_lr.base_batch_size): "
         'the LR stays as configured; --auto-scale-lr would scale it by 2/8 = 0.25')

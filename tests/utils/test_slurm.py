@@ -7,7 +7,8 @@ from segkit.utils.slurm import first_host, slurm_to_torch_env
 
 @pytest.mark.parametrize('nodelist, host', [
     ('localhost', 'localhost'), ('gpu[03-05,09],cpu1', 'gpu03'), ('n[7],m2', 'n7'),
-    ('a1,b[1-2]', 'a1'), ('rack[1-2]-n[07-08]', 'rack1-n07'), ('node-12.cluster', 'node-12.cluster')])
+    ('a1,b[1-2]', 'a1'), ('rack[1-2]-n[07-08]', 'rack1-n07'),
+    ('node-12.cluster', 'node-12.cluster')])
 def test_first_host(nodelist, host):
     assert first_host(nodelist) == host
 
