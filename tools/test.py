@@ -31,8 +31,8 @@ def parse_args():
                         help='torch.compile the model (the first batch of each size compiles)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
-    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
-                        help="'pytorch' under torchrun")
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+                        help="'pytorch' under torchrun, 'slurm' under srun")
     return parser.parse_args()
 
 

@@ -18,10 +18,13 @@ def parse_args():
     parser.add_argument('--channels-last', action='store_true',
                         help='weights and activations in NHWC layout (faster convs, with --amp '
                              'especially)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help="scale the learning rate by the actual total batch over the "
+                             "recipe's (auto_scale_lr.base_batch_size in the config)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config values, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
-                        help="'pytorch' under torchrun")
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+                        help="'pytorch' under torchrun, 'slurm' under srun")
     return parser.parse_args()
 
 
@@ -29,7 +32,7 @@ def main():
     args = parse_args()
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
               channels_last=args.channels_last, cfg_options=args.cfg_options,
-              launcher=args.launcher)
+              launcher=args.launcher, auto_scale_lr=args.auto_scale_lr)
 
 
 if __name__ == '__main__':

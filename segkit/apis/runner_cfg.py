@@ -17,6 +17,7 @@ from segkit.config import load_config
 from segkit.models.decode_heads.decode_head import BaseDecodeHead
 from segkit.utils import register_all_modules
 from segkit.utils.errors import ConfigError
+from segkit.utils.slurm import slurm_to_torch_env
 
 # Set by torchrun for each process; mmengine's 'pytorch' launcher reads them.
 TORCHRUN_ENV = ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
@@ -26,8 +27,10 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
                 cfg_options: Optional[dict] = None, launcher: str = 'none') -> Config:
     """Load and validate ``config``, then set and check the work dir and the launcher.
 
-    With ``launcher='pytorch'`` (under torchrun) and no GPU, the process group is started
-    here on gloo and the model is wrapped for CPU (see :func:`_setup_cpu_distributed`).
+    ``launcher='slurm'`` (each task of ``srun``) sets torchrun's variables from SLURM's
+    (:func:`~segkit.utils.slurm.slurm_to_torch_env`), then works as ``'pytorch'``. With
+    either and no GPU, the process group is started here on gloo and the model is wrapped
+    for CPU (see :func:`_setup_cpu_distributed`).
     """
     register_all_modules()
     cfg = load_config(config, cfg_options=cfg_options)
@@ -36,10 +39,13 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
     _check_work_dir(cfg.work_dir)
-    if launcher not in ('none', 'pytorch'):
-        raise ConfigError(f"--launcher {launcher!r}: expected 'none' or 'pytorch' (torchrun)")
+    if launcher not in ('none', 'pytorch', 'slurm'):
+        raise ConfigError(f"--launcher {launcher!r}: expected 'none', 'pytorch' (torchrun) "
+                          "or 'slurm' (srun)")
     cfg.launcher = launcher
-    if launcher == 'pytorch':
+    if launcher == 'slurm':
+        os.environ.update(slurm_to_torch_env(os.environ))
+    if launcher != 'none':
         missing = [k for k in TORCHRUN_ENV if k not in os.environ]
         if missing:
             raise ConfigError(f'--launcher pytorch: {", ".join(missing)} not set; start with '

@@ -28,7 +28,7 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         show_dir: save image / ground truth / prediction side by side here.
         out: save predicted class maps (palette PNGs) here.
         cfg_options: ``{dotted.key: value}`` overrides.
-        launcher: 'none' or 'pytorch' (under torchrun).
+        launcher: 'none', 'pytorch' (under torchrun) or 'slurm' (under srun).
         format_only: only write the test evaluator's results files (e.g. a Cityscapes
             test-set submission), no evaluation; needs ``out_dir``.
         out_dir: the test evaluator's ``output_dir`` (results files are kept there).

@@ -43,6 +43,7 @@ NORM_KEYS = ('requires_grad', 'eps', 'momentum', 'num_groups')
 # Typeless top-level dicts and the keys their consumer reads.
 _FIXED_KEYS = {
     'env_cfg': ('cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit'),
+    'auto_scale_lr': ('enable', 'base_batch_size'),
     'randomness': ('seed', 'diff_rank_seed', 'deterministic'),
     **{f'{split}_dataloader': (*inspect.signature(torch.utils.data.DataLoader).parameters,
                                'num_batch_per_epoch', 'disable_subprocess_warning')

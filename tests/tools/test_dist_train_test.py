@@ -1,4 +1,5 @@
-"""torchrun on CPU (gloo): 2 processes train and test exactly like 1 with the doubled batch."""
+"""torchrun and srun on CPU (gloo): 2 processes train and test exactly like 1 with the doubled
+batch."""
 import os
 import os.path as osp
 import re
@@ -15,6 +16,22 @@ from tests.tiny_training import QUICKSTART, cli_options, tiny_options
 
 ITERS = 3
 NUM_VAL = 7  # uneven shards: 4 + 3 images
+# Stands in for SLURM's srun on one machine: starts --ntasks copies of the command with the
+# variables srun gives each task (node list 'localhost'), and records its options.
+FAKE_SRUN = """#!{python}
+import os, subprocess, sys
+args = sys.argv[1:]
+start = next(i for i, a in enumerate(args) if not a.startswith('--'))
+options, command = dict(a[2:].split('=', 1) for a in args[:start]), args[start:]
+with open(os.environ['SRUN_RECORD'], 'w') as f:
+    f.write(' '.join(args))
+ntasks, per_node = int(options['ntasks']), int(options['ntasks-per-node'])
+env = {{k: v for k, v in os.environ.items() if k not in ('MASTER_ADDR', 'RANK', 'WORLD_SIZE')}}
+tasks = [subprocess.Popen(command, env=dict(
+    env, SLURM_PROCID=str(i), SLURM_NTASKS=str(ntasks), SLURM_LOCALID=str(i % per_node),
+    SLURM_NODELIST='localhost', SLURM_JOB_NAME=options['job-name'])) for i in range(ntasks)]
+sys.exit(max(task.wait() for task in tasks))
+"""
 
 
 def deterministic_options(demo_root: str, name: str, batch_size: int) -> dict:
@@ -57,6 +74,22 @@ def torchrun(script: str, *args) -> str:
     return output
 
 
+def srun(tmp_path, script: str, *args) -> str:
+    """Run tools/<script> through the stand-in srun with 2 tasks; return their output."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / 'srun').write_text(FAKE_SRUN.format(python=sys.executable))
+    (bin_dir / 'srun').chmod(0o755)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
+               GPUS='2', GPUS_PER_NODE='2', SRUN_RECORD=str(tmp_path / 'srun_args'),
+               PATH=f'{bin_dir}:{os.environ["PATH"]}')
+    proc = subprocess.run(['bash', f'tools/{script}', 'part', 'job17', *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=300, env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    return output
+
+
 def metric(output: str, name: str) -> float:
     return float(re.findall(rf'{name}: ([\d.]+)', output)[-1])
 
@@ -87,3 +120,30 @@ def test_two_processes_train_and_test_like_one_with_the_doubled_batch(demo_root,
                       *cli_options(deterministic_options(demo_root, 'test', batch_size=2)))
     for name, value in single_metrics.items():
         assert metric(output, name) == value, name
+
+
+def test_two_slurm_tasks_train_and_test_like_one_process_with_the_doubled_batch(demo_root,
+                                                                                tmp_path):
+    dist_dir = str(tmp_path / 'dist')
+    output = srun(tmp_path, 'slurm_train.sh', QUICKSTART, '--work-dir', dist_dir,
+                  '--cfg-options', *cli_options(deterministic_options(demo_root, 'dist', 2)))
+    assert 'using the gloo backend' in output
+    recorded = (tmp_path / 'srun_args').read_text()
+    assert recorded.startswith('--partition=part --job-name=job17 --gres=gpu:2 --ntasks=2 '
+                               '--ntasks-per-node=2 --cpus-per-task=5 --kill-on-bad-exit=1 ')
+    assert ' --launcher slurm --work-dir ' in recorded
+    single = run_train(QUICKSTART, work_dir=str(tmp_path / 'single'),
+                       cfg_options=deterministic_options(demo_root, 'single', batch_size=4))
+
+    trained = torch.load(osp.join(dist_dir, f'iter_{ITERS}.pth'), weights_only=True)
+    assert trained['meta']['iter'] == ITERS and len(trained['meta']['rng_states']) == 2
+    for key, value in single.model.state_dict().items():
+        torch.testing.assert_close(trained['state_dict'][key], value, rtol=1e-5, atol=1e-6,
+                                   msg=key)
+
+    output = srun(tmp_path, 'slurm_test.sh', QUICKSTART,
+                  osp.join(tmp_path, 'single', f'iter_{ITERS}.pth'), '--work-dir',
+                  str(tmp_path / 'test'), '--cfg-options',
+                  *cli_options(deterministic_options(demo_root, 'test', batch_size=2)))
+    for name in ('aAcc', 'mIoU'):
+        assert metric(output, name) == single.message_hub.get_scalar(f'val/{name}').current()

@@ -31,6 +31,9 @@ tta_pipeline = [
             [dict(type='PackSegInputs')],
         ]),
 ]
+# The recipe: one process x 8 images. tools/train.py logs it against the actual
+# total batch; --auto-scale-lr scales the learning rate by their ratio.
+auto_scale_lr = dict(enable=False, base_batch_size=8)
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,

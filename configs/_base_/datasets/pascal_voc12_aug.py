@@ -35,6 +35,9 @@ tta_pipeline = [
             [dict(type='PackSegInputs')],
         ]),
 ]
+# The recipe: 4 GPUs x 4 images = 16 (MMSegmentation's). tools/train.py logs it
+# against the actual total batch; --auto-scale-lr scales the learning rate by their ratio.
+auto_scale_lr = dict(enable=False, base_batch_size=16)
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,

@@ -37,7 +37,10 @@ model = dict(
         num_classes=19,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        # MMSegmentation's averaging (its published models trained with it): the sum over
+        # the non-ignored pixels divided by all pixels, ignored ones included.
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=False,
+                         loss_weight=1.0)),
     auxiliary_head=dict(
         type='FCNHead',
         in_channels=1024,
@@ -49,6 +52,7 @@ model = dict(
         num_classes=19,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=False,
+                         loss_weight=0.4)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -48,6 +48,10 @@ class ResNetV1c(BaseModule):
         norm_cfg: norm layer config.
         norm_eval: keep BN layers in eval mode (frozen statistics) during training.
         style: only 'pytorch' (stride on the 3x3 conv), accepted for config compatibility.
+        zero_init_residual: when training from scratch, start the last norm of every
+            residual block (``bn2`` of a BasicBlock, ``bn3`` of a Bottleneck) at weight 0, so
+            each block starts as the identity of its shortcut (Goyal et al. 2017), as
+            MMSegmentation does. Pretrained weights overwrite it.
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` to load ImageNet weights.
     """
 
@@ -58,7 +62,7 @@ class ResNetV1c(BaseModule):
                  multi_grid: Optional[Sequence[int]] = None, multi_grid_mode: str = 'paper',
                  frozen_stages: int = -1, norm_cfg: dict = dict(type='BN', requires_grad=True),
                  norm_eval: bool = False, style: str = 'pytorch',
-                 init_cfg: Optional[dict] = None):
+                 zero_init_residual: bool = True, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if depth not in ARCH_SETTINGS:
             raise ConfigError(f'ResNetV1c depth {depth} is not supported; expected one of '
@@ -82,6 +86,7 @@ class ResNetV1c(BaseModule):
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
+        self.zero_init_residual = zero_init_residual
 
         half = stem_channels // 2
         self.stem = nn.Sequential(
@@ -137,7 +142,8 @@ class ResNetV1c(BaseModule):
             getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)])
 
     def init_weights(self) -> None:
-        """Load ``init_cfg`` Pretrained weights from a local file, else Kaiming init."""
+        """Load ``init_cfg`` Pretrained weights from a local file, else Kaiming init (and
+        ``zero_init_residual``)."""
         from segkit.engine.checkpoint import load_pretrained
         if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
             load_pretrained(self, checkpoint=self.init_cfg.get('checkpoint'),
@@ -149,6 +155,10 @@ class ResNetV1c(BaseModule):
             elif isinstance(m, (_BatchNorm, nn.GroupNorm)):
                 nn.init.constant_(m.weight, 1)
                 nn.init.constant_(m.bias, 0)
+        if self.zero_init_residual:
+            for m in self.modules():
+                if isinstance(m, (BasicBlock, Bottleneck)):
+                    nn.init.constant_((m.bn3 if isinstance(m, Bottleneck) else m.bn2).weight, 0)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.maxpool(self.stem(x))

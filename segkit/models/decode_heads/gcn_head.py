@@ -7,7 +7,7 @@ from torch import nn
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
-from ..layers import BoundaryRefine, GlobalConvBlock
+from ..layers import BilinearDeconv2d, BoundaryRefine, GlobalConvBlock
 from ..utils import resize
 from .decode_head import BaseDecodeHead
 
@@ -32,9 +32,10 @@ class GCNHead(BaseDecodeHead):
     k // 2) halve a size, so an odd input gives exactly its own size back.
 
     Upsampling: ``'bilinear'`` (common re-implementations; no parameters) or ``'deconv'``
-    (the paper: learnable). A deconv is ``ConvTranspose2d(kernel 3, stride 2, padding 1)``,
-    the transpose of the backbones' stride-2 3x3 convs, initialised to linear
-    interpolation; it makes a map of size ``2h - 1`` or ``2h`` from ``h``, so each
+    (the paper: learnable). A deconv is a :class:`BilinearDeconv2d` (``ConvTranspose2d``
+    with kernel 3, stride 2, padding 1, the transpose of the backbones' stride-2 3x3
+    convs), initialised to bilinear interpolation exact up to the last row and column; it
+    makes a map of size ``2h - 1`` or ``2h`` from ``h``, so each
     coarser map must be the ceil-half of the next (true for ResNetV1c and
     TorchvisionResNet at any input size).
 
@@ -83,7 +84,7 @@ class GCNHead(BaseDecodeHead):
         self.final_refines = nn.ModuleList(BoundaryRefine(num_classes) for _ in range(2))
         # One upsampling per fusion, then to 1/2 and to full size.
         self.deconvs = nn.ModuleList(
-            bilinear_deconv(num_classes) for _ in range(num_stages + 1)) \
+            BilinearDeconv2d(num_classes) for _ in range(num_stages + 1)) \
             if upsample == 'deconv' else None
 
     def _upsample(self, x: torch.Tensor, index: int, size: Sequence[int]) -> torch.Tensor:
@@ -105,15 +106,3 @@ class GCNHead(BaseDecodeHead):
         out = self.final_refines[0](self._upsample(out, len(scores) - 1, half))
         return dict(seg=self.final_refines[1](self._upsample(out, len(scores), size)))
 
-
-def bilinear_deconv(channels: int) -> nn.ConvTranspose2d:
-    """A 2x ``ConvTranspose2d`` (kernel 3, stride 2, padding 1) that starts as linear
-    interpolation of each channel on its own: coarse pixel i lands on fine pixel 2i."""
-    deconv = nn.ConvTranspose2d(channels, channels, kernel_size=3, stride=2, padding=1)
-    taps = torch.tensor([0.5, 1.0, 0.5])
-    with torch.no_grad():
-        deconv.weight.zero_()
-        for c in range(channels):
-            deconv.weight[c, c] = taps[:, None] * taps[None, :]
-        deconv.bias.zero_()
-    return deconv

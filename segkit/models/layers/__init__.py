@@ -1,3 +1,4 @@
+from .bilinear_deconv2d import BilinearDeconv2d
 from .boundary_refine import BoundaryRefine
 from .conv_module import ConvModule
 from .gated_spatial_conv import GatedSpatialConv
@@ -8,4 +9,4 @@ from .resnet_blocks import BasicBlock, Bottleneck
 
 __all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'eval_batch_norms', 'freeze',
            'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv', 'BasicBlock',
-           'Bottleneck']
+           'Bottleneck', 'BilinearDeconv2d']

@@ -60,6 +60,45 @@ def test_gradients_reach_every_parameter():
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
 
 
+@pytest.mark.parametrize('depth, last', [(18, 'bn2'), (50, 'bn3')])
+def test_zero_init_residual(depth, last):
+    torch.manual_seed(0)
+    model = ResNetV1c(depth=depth, num_stages=2, strides=(1, 2), dilations=(1, 1),
+                      out_indices=(1,))
+    model.init_weights()
+    blocks = [b for layer in (model.layer1, model.layer2) for b in layer]
+    others = [n for n in ('bn1', 'bn2', 'bn3') if n != last and hasattr(blocks[0], n)]
+    for block in blocks:
+        assert not getattr(block, last).weight.any()
+        assert all(torch.equal(getattr(block, n).weight, torch.ones_like(getattr(block, n).weight))
+                   for n in others)
+    assert torch.equal(model.layer2[0].downsample[1].weight,
+                       torch.ones_like(model.layer2[0].downsample[1].weight))
+    # Each block starts as its shortcut: relu(x), or relu(downsample(x)).
+    model.eval()
+    x = torch.randn(1, 3, 32, 32)
+    expected = model.maxpool(model.stem(x))
+    for block in blocks:
+        expected = torch.relu(expected if block.downsample is None else block.downsample(expected))
+    torch.testing.assert_close(model(x)[0], expected)
+
+    plain = ResNetV1c(depth=depth, num_stages=2, strides=(1, 2), dilations=(1, 1),
+                      out_indices=(1,), zero_init_residual=False)
+    plain.init_weights()
+    assert torch.equal(getattr(plain.layer1[0], last).weight,
+                       torch.ones_like(getattr(plain.layer1[0], last).weight))
+
+
+def test_pretrained_weights_overwrite_zero_init(tmp_path):
+    src = ResNetV1c(depth=18, zero_init_residual=False)
+    src.init_weights()
+    path = tmp_path / 'r18.pth'
+    torch.save({'state_dict': src.state_dict()}, path)
+    dst = ResNetV1c(depth=18, init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    dst.init_weights()
+    assert torch.equal(dst.layer3[1].bn2.weight, torch.ones_like(dst.layer3[1].bn2.weight))
+
+
 def test_bad_arguments():
     with pytest.raises(ConfigError, match='depth 42'):
         ResNetV1c(depth=42)

@@ -8,7 +8,6 @@ from mmengine.dataset import Compose, pseudo_collate
 from segkit.config import load_config
 from segkit.models.backbones import ResNetV1c
 from segkit.models.decode_heads import GCNHead
-from segkit.models.decode_heads.gcn_head import bilinear_deconv
 from segkit.models.layers import BoundaryRefine, GlobalConvBlock
 from segkit.models.segmentors import SegTTAModel
 from segkit.registry import MODELS
@@ -76,13 +75,14 @@ def test_slide_inference_on_an_odd_image():
     assert preds[0].seg_logits.data.shape == (3, 75, 61)
 
 
-def test_deconv_starts_as_linear_interpolation():
-    deconv = bilinear_deconv(channels=2)
-    ramp = torch.arange(5.).view(1, 1, 1, 5).expand(1, 2, 5, 5)
-    out = deconv(ramp, output_size=[9, 9])
-    # Coarse pixel i lands on fine pixel 2i; odd pixels are the mean of their neighbours.
-    assert torch.allclose(out[0, 1, 4], torch.arange(9.) / 2)
-    assert torch.allclose(out[0, 0, 1:-1, 1:-1], out[0, 1, 1:-1, 1:-1])
+@pytest.mark.parametrize('size', [(64, 48), (63, 47), (64, 47)])
+def test_deconv_mode_keeps_a_constant_map_constant_to_the_last_row_and_column(size):
+    head = tiny_head('deconv')
+    ones = torch.ones(1, 3, (size[0] + 1) // 2, (size[1] + 1) // 2)
+    for index in range(len(head.deconvs)):
+        out = head._upsample(ones, index, size)
+        assert out.shape[2:] == size
+        torch.testing.assert_close(out, torch.ones_like(out), rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize('cfg, match', [
