@@ -1,10 +1,8 @@
 """Train a segmentation model: python tools/train.py CONFIG [options]."""
 import argparse
 
-from mmengine.config import DictAction
-
 from segkit.apis import run_train
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args():
@@ -13,12 +11,15 @@ def parse_args():
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='PATH',
                         help='resume from PATH, or from the latest checkpoint in the work dir')
+    parser.add_argument('--overwrite', action='store_true',
+                        help="train anew in a work dir holding an earlier run's checkpoints, "
+                             'writing over them')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (bf16 on CPU and recent GPUs, else fp16)')
     parser.add_argument('--channels-last', action='store_true',
                         help='weights and activations in NHWC layout (faster convs, with --amp '
                              'especially)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
                         help="'pytorch' under torchrun")
@@ -29,7 +30,7 @@ def main():
     args = parse_args()
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
               channels_last=args.channels_last, cfg_options=args.cfg_options,
-              launcher=args.launcher)
+              launcher=args.launcher, overwrite=args.overwrite)
 
 
 if __name__ == '__main__':
