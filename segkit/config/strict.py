@@ -84,7 +84,8 @@ _ACCEPTED_TYPES = {'int': (int,), 'float': (int, float), 'bool': (bool,), 'str':
 _DATALOADER_VALUES = {
     'batch_size': ('a whole number >= 1', lambda v: _is_int(v) and v >= 1),
     'num_workers': ('a whole number >= 0', lambda v: _is_int(v) and v >= 0),
-    'prefetch_factor': ('a whole number >= 1 or None', lambda v: v is None or _is_int(v) and v >= 1),
+    'prefetch_factor': ('a whole number >= 1 or None',
+                        lambda v: v is None or _is_int(v) and v >= 1),
     **{key: ('True or False', lambda v: isinstance(v, bool))
        for key in ('shuffle', 'drop_last', 'pin_memory', 'persistent_workers')},
 }
@@ -129,6 +130,8 @@ def load_config(path: str, cfg_options: typing.Optional[dict] = None) -> Config:
     try:
         validate_config(cfg)
     except ImportError as exc:  # mmengine imports a config's imports lazily, on first use
+        if not str(exc).startswith('Failed to import'):
+            raise  # a broken registry location: segkit's bug, not the config's
         raise ConfigError(f'{path}: {exc}') from exc
     return cfg
 
@@ -202,7 +205,8 @@ def _is_number(value) -> bool:
 
 
 def _type_name(type_) -> str:
-    """The class name a config's ``type`` names ('mmengine.InfiniteSampler' -> 'InfiniteSampler')."""
+    """The class name that a config's ``type`` names ('mmengine.InfiniteSampler' ->
+    'InfiniteSampler')."""
     return getattr(type_, '__name__', str(type_)).rsplit('.', 1)[-1]
 
 

@@ -7,11 +7,16 @@ import pickle
 import shutil
 import zipfile
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from segkit.apis import run_test, run_train
 from segkit.config import load_config
+from segkit.datasets import PascalVOCDataset
+from segkit.datasets.base_seg_dataset import read_split_list
+from segkit.datasets.transforms import LoadAnnotations, LoadImageFromFile
 from segkit.engine.checkpoint import safe_load
 from segkit.registry import MODELS
 from segkit.utils.cli import run_cli
@@ -271,3 +276,42 @@ def test_tools_print_one_line_for_these(data, tmp_path):
                     *cli_options(options(data, **{'train_cfg.max_iters': 1})))
     assert one_line_error(proc).startswith(f'work dir {work} holds the checkpoints of an '
                                            'earlier training (iter_1.pth, last_checkpoint)')
+
+
+# Inputs as people produce them.
+
+def test_phone_photo_stored_rotated_is_refused_with_its_label(tmp_path):
+    image, label = str(tmp_path / 'photo.jpg'), str(tmp_path / 'photo.png')
+    photo = Image.fromarray(np.zeros((40, 60, 3), np.uint8))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    photo.save(image, exif=exif.tobytes())
+    Image.fromarray(np.zeros((40, 60), np.uint8)).save(label)
+    results = LoadImageFromFile()(dict(img_path=image, seg_map_path=label))
+    assert results['img'].shape == (60, 40, 3)  # upright, as viewers show it
+    fails(DataError, f'image {image} is stored rotated or mirrored (EXIF orientation 6) and '
+          f'read upright as 40x60 (w x h), as viewers show it; its label {label} (60x40) has no '
+          'orientation, so they may not line up. Save the image upright once (PIL: '
+          'ImageOps.exif_transpose(image).save(...)), checking that the label fits it',
+          LoadAnnotations(), results)
+
+
+def test_jpeg_label_is_refused(tmp_path):
+    path = str(tmp_path / 'label.png')  # named .png, saved as JPEG
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(path, format='JPEG')
+    fails(DataError, f'label {path} is a JPEG: lossy compression changes the class indices '
+          'along every edge; save labels as PNG', LoadAnnotations(), dict(seg_map_path=path))
+
+
+def test_split_list_from_a_windows_editor(tmp_path):
+    path = tmp_path / 'train.txt'
+    path.write_bytes('\ufeffa_0001 \r\nb_0002\t\r\n\r\n'.encode('utf-8'))
+    assert read_split_list(str(path), '') == ['a_0001', 'b_0002']
+
+
+def test_relative_data_root_names_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fails(DataError, "PascalVOCDataset: data root 'data/VOCdevkit/VOC2012' does not exist "
+          f'(relative to the current folder {tmp_path}). {PascalVOCDataset.DOWNLOAD_HINT}',
+          PascalVOCDataset, data_root='data/VOCdevkit/VOC2012',
+          ann_file='ImageSets/Segmentation/train.txt')
