@@ -255,6 +255,22 @@ def test_interrupt_during_a_checkpoint_save_is_an_interrupt(capsys):
                                        'whole (continue a training with --resume)\n')
 
 
+def test_dead_loader_worker_during_a_checkpoint_save(capsys):
+    def main():  # torch's SIGCHLD handler raises in the main thread, wherever it is
+        try:
+            raise RuntimeError('DataLoader worker (pid(s) 4242) exited unexpectedly')
+        except:  # noqa: E722
+            raise SyntaxError('Failed to format the config file, please check the syntax of: '
+                              '...')
+
+    with pytest.raises(SystemExit) as info:
+        run_cli(main)
+    assert info.value.code == 1
+    assert capsys.readouterr().err == ('error: DataLoader worker (pid(s) 4242) exited '
+                                       'unexpectedly (out of memory? try fewer '
+                                       'train_dataloader.num_workers or a smaller batch_size)\n')
+
+
 def test_os_error_in_a_tool_is_one_line(capsys):
     def main():
         os.makedirs('/proc/segkit-not-here')
