@@ -225,9 +225,9 @@ def _check_base_loop(path: str, chain: tuple) -> None:
     recurses until Python's limit)."""
     path = osp.abspath(path)
     if path in chain:
-        loop = ' -> '.join(osp.relpath(p) for p in (*chain[chain.index(path):], path))
-        raise ConfigError(f'{osp.relpath(chain[0])}: _base_ files include each other in a '
-                          f'loop: {loop}; remove one of these _base_ entries')
+        loop = ' -> '.join(_shown(p) for p in (*chain[chain.index(path):], path))
+        raise ConfigError(f'{_shown(chain[0])}: _base_ files include each other in a loop: '
+                          f'{loop}; remove one of these _base_ entries')
     try:
         with open(path, encoding='utf-8') as file:
             tree = ast.parse(file.read())
@@ -243,6 +243,12 @@ def _check_base_loop(path: str, chain: tuple) -> None:
             for base in [bases] if isinstance(bases, str) else bases:
                 if isinstance(base, str) and base.endswith('.py'):
                     _check_base_loop(osp.join(osp.dirname(path), base), (*chain, path))
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the current folder when it is below it, else absolute."""
+    relative = osp.relpath(path)
+    return path if relative.startswith('..') else relative
 
 
 def _walk(value, path: str, registry, filename: str) -> None:

@@ -227,10 +227,9 @@ def test_persistent_workers_without_workers():
 def test_recursive_base(tmp_path):
     (tmp_path / 'a.py').write_text("_base_ = ['b.py']\n")
     (tmp_path / 'b.py').write_text("_base_ = ['a.py']\n")
-    path = str(tmp_path / 'a.py')
-    fails(ConfigError, f'{osp.relpath(path)}: _base_ files include each other in a loop: '
-          f'{osp.relpath(path)} -> {osp.relpath(tmp_path / "b.py")} -> {osp.relpath(path)}; '
-          'remove one of these _base_ entries', load_config, path)
+    a, b = str(tmp_path / 'a.py'), str(tmp_path / 'b.py')
+    fails(ConfigError, f'{a}: _base_ files include each other in a loop: {a} -> {b} -> {a}; '
+          'remove one of these _base_ entries', load_config, a)
 
 
 def test_error_raised_by_the_config_code(tmp_path):
