@@ -111,6 +111,9 @@ def load_config(path: str, cfg_options: typing.Optional[dict] = None) -> Config:
     """
     if not osp.isfile(path):
         raise ConfigError(f'config file not found: {path}')
+    if not path.endswith(('.py', '.json', '.yaml', '.yml')):
+        raise ConfigError(f'{path} is not a config file (.py): the config comes first, e.g. '
+                          'tools/test.py CONFIG CHECKPOINT')
     if path.endswith('.py'):
         _check_syntax(path)
         _check_base_loop(path, chain=())

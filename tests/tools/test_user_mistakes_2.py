@@ -232,6 +232,12 @@ def test_recursive_base(tmp_path):
           'remove one of these _base_ entries', load_config, a)
 
 
+def test_arguments_in_the_wrong_order(data, tmp_path):
+    checkpoint = weights(data, str(tmp_path / 'model.pth'))
+    fails(ConfigError, f'{checkpoint} is not a config file (.py): the config comes first, e.g. '
+          'tools/test.py CONFIG CHECKPOINT', run_test, checkpoint, QUICKSTART)
+
+
 def test_error_raised_by_the_config_code(tmp_path):
     path = tmp_path / 'cfg.py'
     path.write_text('model = dict(type=ASPPHead)\n')
