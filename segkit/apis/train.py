@@ -51,6 +51,7 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     if amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    asked_to_resume = resume is not None
     if resume == 'auto':
         resume = latest_checkpoint(cfg.work_dir)
         if resume is None:
@@ -64,7 +65,7 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             cfg.resume = True
             cfg.load_from = resume
         elif not overwrite:
-            _check_no_earlier_run(cfg.work_dir)
+            _check_no_earlier_run(cfg.work_dir, asked_to_resume)
         runner = Runner.from_cfg(cfg)
         check_num_classes(runner.model, runner.train_dataloader, 'train_dataloader')
         if runner.val_loop is not None:
@@ -99,15 +100,17 @@ def check_resumable(checkpoint: str, train_cfg: dict, has_schedulers: bool) -> N
                               f'set train_cfg.{limit} above {done} to train longer')
 
 
-def _check_no_earlier_run(work_dir: str) -> None:
+def _check_no_earlier_run(work_dir: str, asked_to_resume: bool) -> None:
     """Fail when ``work_dir`` holds checkpoints that a new training would overwrite."""
     earlier = sorted(n for n in os.listdir(work_dir) if EARLIER_RUN.fullmatch(n))
     if earlier:
         shown = ', '.join(earlier[:3]) + (f' (+{len(earlier) - 3} more)' if len(earlier) > 3
                                           else '')
+        options = ('none to resume from (iter_N.pth); train over it' if asked_to_resume
+                   else 'continue it with --resume, train over it')
         raise ConfigError(f'work dir {work_dir} holds the checkpoints of an earlier training '
-                          f'({shown}); continue it with --resume, train over it with '
-                          '--overwrite, or choose another --work-dir')
+                          f'({shown}), {options} with --overwrite, or choose another '
+                          '--work-dir')
 
 
 @contextlib.contextmanager

@@ -87,13 +87,23 @@ def test_new_training_does_not_overwrite_an_earlier_one(data, tmp_path):
     train(data, work, **{'train_cfg.max_iters': 1})
     before = contents(work)
     fails(ConfigError, f'work dir {work} holds the checkpoints of an earlier training '
-          '(iter_1.pth, last_checkpoint); continue it with --resume, train over it with '
+          '(iter_1.pth, last_checkpoint), continue it with --resume, train over it with '
           '--overwrite, or choose another --work-dir', train, data, work,
           **{'train_cfg.max_iters': 1})
     assert contents(work) == before
     runner = run_train(QUICKSTART, work_dir=str(work), overwrite=True,
                        cfg_options=options(data, **{'train_cfg.max_iters': 1}))
     assert runner.iter == 1
+
+
+def test_resume_with_only_a_best_checkpoint_left(data, tmp_path):
+    work = tmp_path / 'work'
+    work.mkdir()
+    (work / 'best_mIoU_iter_300.pth').write_bytes(b'weights')
+    fails(ConfigError, f'work dir {work} holds the checkpoints of an earlier training '
+          '(best_mIoU_iter_300.pth), none to resume from (iter_N.pth); train over it with '
+          '--overwrite, or choose another --work-dir', train, data, work, resume='auto')
+    assert (work / 'best_mIoU_iter_300.pth').read_bytes() == b'weights'
 
 
 def test_second_training_in_a_work_dir_in_use_is_refused(data, tmp_path):
@@ -296,7 +306,7 @@ def test_tools_print_one_line_for_these(data, tmp_path):
     proc = run_tool('tools/train.py', QUICKSTART, '--work-dir', str(work), '--cfg-options',
                     *cli_options(options(data, **{'train_cfg.max_iters': 1})))
     assert one_line_error(proc).startswith(f'work dir {work} holds the checkpoints of an '
-                                           'earlier training (iter_1.pth, last_checkpoint)')
+                                           'earlier training (iter_1.pth, last_checkpoint), ')
 
 
 # Inputs as people produce them.
