@@ -128,8 +128,14 @@ def load_config(path: str, cfg_options: typing.Optional[dict] = None) -> Config:
         message = str(exc).strip().splitlines()
         raise ConfigError(f'{path}: cannot load the config: {type(exc).__name__}: '
                           f'{message[0] if message else ""}') from exc
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    for key, value in (cfg_options or {}).items():
+        try:
+            cfg.merge_from_dict({key: value})
+        except (KeyError, TypeError) as exc:  # an index past a list, a key below a number
+            # mmengine's texts, without the list they print and the _delete_ advice
+            reason = str(exc.args[0] if exc.args else exc).split(' [')[0].split(' You may')[0]
+            raise ConfigError(f'--cfg-options {key}={value!r}: cannot set it in {path}: '
+                              f'{reason}') from exc
     try:
         validate_config(cfg)
     except ImportError as exc:  # mmengine imports a config's imports lazily, on first use

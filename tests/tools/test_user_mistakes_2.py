@@ -234,6 +234,16 @@ def test_persistent_workers_without_workers():
 
 # Not SegkitError: still one line.
 
+def test_cfg_options_that_cannot_be_set():
+    fails(ConfigError, "--cfg-options train_dataloader.dataset.pipeline.9.crop_size=(64, 64): "
+          f'cannot set it in {QUICKSTART}: Index 9 exceeds the length of list', load_config,
+          QUICKSTART, {'train_dataloader.dataset.pipeline.9.crop_size': (64, 64)})
+    fails(ConfigError, f"--cfg-options model.backbone.depth.x=1: cannot set it in {QUICKSTART}: "
+          "depth={'x': 1} in child config cannot inherit from base because depth is a dict in "
+          "the child config but is of type <class 'int'> in base config.", load_config,
+          QUICKSTART, {'model.backbone.depth.x': 1})
+
+
 def test_recursive_base(tmp_path):
     (tmp_path / 'a.py').write_text("_base_ = ['b.py']\n")
     (tmp_path / 'b.py').write_text("_base_ = ['a.py']\n")
