@@ -9,12 +9,11 @@ import os
 import os.path as osp
 
 import cv2
-from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 from PIL import Image
 
 from segkit.apis import SegInferencer
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 from segkit.utils.errors import ConfigError
 from segkit.visualization import overlay, save_label_png
 
@@ -29,7 +28,7 @@ def parse_args(argv=None):
                         help='weight of the class colours in the overlays (0..1)')
     parser.add_argument('--batch-size', type=int, default=1, help='images per forward pass')
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     return parser.parse_args(argv)
 

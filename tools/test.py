@@ -1,10 +1,8 @@
 """Test a checkpoint: python tools/test.py CONFIG CHECKPOINT [options]."""
 import argparse
 
-from mmengine.config import DictAction
-
 from segkit.apis import run_test
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args():
@@ -29,7 +27,7 @@ def parse_args():
                         help='fold BatchNorm into the conv before it')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the model (the first batch of each size compiles)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help="'pytorch' under torchrun, 'slurm' under srun")

@@ -1,10 +1,8 @@
 """Train a segmentation model: python tools/train.py CONFIG [options]."""
 import argparse
 
-from mmengine.config import DictAction
-
 from segkit.apis import run_train
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args():
@@ -13,6 +11,9 @@ def parse_args():
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='PATH',
                         help='resume from PATH, or from the latest checkpoint in the work dir')
+    parser.add_argument('--overwrite', action='store_true',
+                        help="train anew in a work dir holding an earlier run's checkpoints, "
+                             'writing over them')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (bf16 on CPU and recent GPUs, else fp16)')
     parser.add_argument('--channels-last', action='store_true',
@@ -21,7 +22,7 @@ def parse_args():
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help="scale the learning rate by the actual total batch over the "
                              "recipe's (auto_scale_lr.base_batch_size in the config)")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help="'pytorch' under torchrun, 'slurm' under srun")
@@ -32,7 +33,8 @@ def main():
     args = parse_args()
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
               channels_last=args.channels_last, cfg_options=args.cfg_options,
-              launcher=args.launcher, auto_scale_lr=args.auto_scale_lr)
+              launcher=args.launcher, auto_scale_lr=args.auto_scale_lr,
+              overwrite=args.overwrite)
 
 
 if __name__ == '__main__':

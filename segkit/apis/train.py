@@ -1,24 +1,35 @@
 """Training entry point behind tools/train.py."""
+import contextlib
+import fcntl
 import os
 import os.path as osp
 import re
+import socket
 from typing import Optional
 
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from segkit.engine.checkpoint import safe_load
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from .runner_cfg import check_num_classes, prepare_cfg
 
 CHECKPOINT_NAME = re.compile(r'iter_(\d+)\.pth')
+# What a training writes into its work dir that a new training would overwrite.
+EARLIER_RUN = re.compile(r'(iter|epoch)_\d+\.pth|best_.*\.pth|last_checkpoint')
+LOCK_FILE = '.lock'
 
 
 def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str] = None,
               amp: bool = False, channels_last: bool = False,
               cfg_options: Optional[dict] = None, launcher: str = 'none',
-              auto_scale_lr: bool = False) -> Runner:
+              auto_scale_lr: bool = False, overwrite: bool = False) -> Runner:
     """Train the model of ``config``; returns the finished Runner.
+
+    The work dir is locked while training (``WORK_DIR/.lock``), so a second training
+    there stops at start, and a new training (without ``resume``) stops when the work dir
+    holds an earlier run's checkpoints, unless ``overwrite``.
 
     Args:
         config: config file path.
@@ -35,6 +46,8 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
         auto_scale_lr: scale the learning rate by the actual total batch over the recipe's
             (``auto_scale_lr.base_batch_size`` in the config), as mmengine's Runner does;
             gradient accumulation counts in the actual batch.
+        overwrite: start a new training in a work dir that holds an earlier one's
+            checkpoints, writing over them.
 
     The recipe's total batch and the actual one are logged at start.
     """
@@ -47,6 +60,7 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
         cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr') or {}, enable=True)
     recipe_batch = _recipe_batch(cfg, config)
     auto_scale_lr = recipe_batch is not None and cfg.auto_scale_lr.get('enable', False)
+    asked_to_resume = resume is not None
     if resume == 'auto':
         resume = latest_checkpoint(cfg.work_dir)
         if resume is None:
@@ -54,19 +68,25 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
                       logger='current')
     elif resume is not None and not osp.isfile(resume):
         raise CheckpointError(f'--resume: checkpoint not found: {resume}')
-    if resume is not None:
-        cfg.resume = True
-        cfg.load_from = resume
-    runner = Runner.from_cfg(cfg)
-    accumulation = cfg.optim_wrapper.get('accumulative_counts', 1)
-    print_log(total_batch_message(runner.world_size, cfg.train_dataloader.batch_size,
-                                  accumulation, recipe_batch, auto_scale_lr), logger='current')
-    if auto_scale_lr and accumulation > 1:  # mmengine's ratio leaves it out: fold it in
-        runner.auto_scale_lr = dict(enable=True, base_batch_size=recipe_batch / accumulation)
-    check_num_classes(runner.model, runner.train_dataloader, 'train_dataloader')
-    if runner.val_loop is not None:
-        check_num_classes(runner.model, runner.val_dataloader, 'val_dataloader')
-    runner.train()
+    with _work_dir_lock(cfg.work_dir):
+        if resume is not None:
+            check_resumable(resume, cfg.train_cfg, has_schedulers=bool(cfg.get('param_scheduler')))
+            cfg.resume = True
+            cfg.load_from = resume
+        elif not overwrite:
+            _check_no_earlier_run(cfg.work_dir, asked_to_resume)
+        runner = Runner.from_cfg(cfg)
+        accumulation = cfg.optim_wrapper.get('accumulative_counts', 1)
+        print_log(total_batch_message(runner.world_size, cfg.train_dataloader.batch_size,
+                                      accumulation, recipe_batch, auto_scale_lr),
+                  logger='current')
+        if auto_scale_lr and accumulation > 1:  # mmengine's ratio leaves it out: fold it in
+            runner.auto_scale_lr = dict(enable=True,
+                                        base_batch_size=recipe_batch / accumulation)
+        check_num_classes(runner.model, runner.train_dataloader, 'train_dataloader')
+        if runner.val_loop is not None:
+            check_num_classes(runner.model, runner.val_dataloader, 'val_dataloader')
+        runner.train()
     return runner
 
 
@@ -103,6 +123,72 @@ def _recipe_batch(cfg, config: str) -> Optional[int]:
         raise ConfigError(f'{config}: auto_scale_lr.base_batch_size={value!r}: expected the '
                           'total batch of the recipe, a whole number >= 1')
     return value
+
+
+def check_resumable(checkpoint: str, train_cfg: dict, has_schedulers: bool) -> None:
+    """Fail unless ``checkpoint`` holds the training state that an exact resume needs
+    (iteration, optimizer, schedulers) and ``train_cfg`` has iterations left after it."""
+    state = safe_load(checkpoint)
+    meta = state.get('meta') if isinstance(state, dict) else None
+    fresh = (f'start a new training from these weights with load_from={checkpoint} and '
+             'without --resume')
+    if not isinstance(meta, dict) or 'iter' not in meta:
+        raise CheckpointError(f'cannot resume from {checkpoint}: it holds weights only, no '
+                              f'training state (iteration, optimizer, schedulers); {fresh}')
+    missing = [name for name, key in (('optimizer', 'optimizer'),
+                                      ('learning-rate scheduler', 'param_schedulers'))
+               if key not in state and (key == 'optimizer' or has_schedulers)]
+    if missing:
+        raise CheckpointError(
+            f'cannot resume from {checkpoint}: it holds no {" and no ".join(missing)} state '
+            '(best_*.pth checkpoints keep weights only), so the learning rate and momentum '
+            f'would start over; resume from an iter_N.pth of the run, or {fresh}')
+    for unit, limit in (('iter', 'max_iters'), ('epoch', 'max_epochs')):
+        done, total = meta.get(unit), train_cfg.get(limit)
+        if isinstance(done, int) and isinstance(total, int) and done >= total:
+            raise ConfigError(f'cannot resume from {checkpoint}: it was saved at {unit} {done} '
+                              f'and train_cfg.{limit} is {total}, so nothing is left to train; '
+                              f'set train_cfg.{limit} above {done} to train longer')
+
+
+def _check_no_earlier_run(work_dir: str, asked_to_resume: bool) -> None:
+    """Fail when ``work_dir`` holds checkpoints that a new training would overwrite."""
+    earlier = sorted(n for n in os.listdir(work_dir) if EARLIER_RUN.fullmatch(n))
+    if earlier:
+        shown = ', '.join(earlier[:3]) + (f' (+{len(earlier) - 3} more)' if len(earlier) > 3
+                                          else '')
+        options = ('none to resume from (iter_N.pth); train over it' if asked_to_resume
+                   else 'continue it with --resume, train over it')
+        raise ConfigError(f'work dir {work_dir} holds the checkpoints of an earlier training '
+                          f'({shown}), {options} with --overwrite, or choose another '
+                          '--work-dir')
+
+
+@contextlib.contextmanager
+def _work_dir_lock(work_dir: str):
+    """Hold an exclusive lock on ``work_dir`` (rank 0 only) while training.
+
+    The lock is an ``flock`` on ``WORK_DIR/.lock``, released by the kernel when the process
+    ends in any way, so a killed training never leaves a stale lock behind.
+    """
+    if int(os.environ.get('RANK', 0)) != 0:
+        yield
+        return
+    with open(osp.join(work_dir, LOCK_FILE), 'a+') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            owner = lock.read().strip() or 'another process'
+            raise ConfigError(f'work dir {work_dir} is in use by another training ({owner}); '
+                              'wait for it to end, or choose another --work-dir') from None
+        lock.truncate(0)
+        lock.write(f'pid {os.getpid()} on {socket.gethostname()}\n')
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:

@@ -80,6 +80,20 @@ _SIMPLE_ANNOTATIONS = {int: 'int', float: 'float', bool: 'bool', str: 'str', tup
                        list: 'list', type(None): 'None'}
 _ACCEPTED_TYPES = {'int': (int,), 'float': (int, float), 'bool': (bool,), 'str': (str,),
                    'tuple': (tuple, list), 'list': (tuple, list), 'None': (type(None),)}
+# Values that torch's DataLoader and optimizers take unchecked (or check with a traceback):
+# key -> (what is expected, test).
+_DATALOADER_VALUES = {
+    'batch_size': ('a whole number >= 1', lambda v: _is_int(v) and v >= 1),
+    'num_workers': ('a whole number >= 0', lambda v: _is_int(v) and v >= 0),
+    'prefetch_factor': ('a whole number >= 1 or None',
+                        lambda v: v is None or _is_int(v) and v >= 1),
+    **{key: ('True or False', lambda v: isinstance(v, bool))
+       for key in ('shuffle', 'drop_last', 'pin_memory', 'persistent_workers')},
+}
+_OPTIMIZER_VALUES = {
+    key: ('a number >= 0', lambda v: _is_number(v) and v >= 0)
+    for key in ('lr', 'momentum', 'weight_decay', 'eps', 'dampening', 'alpha', 'lr_decay')
+}
 
 
 def load_config(path: str, cfg_options: typing.Optional[dict] = None) -> Config:
@@ -98,8 +112,12 @@ def load_config(path: str, cfg_options: typing.Optional[dict] = None) -> Config:
     """
     if not osp.isfile(path):
         raise ConfigError(f'config file not found: {path}')
+    if not path.endswith(('.py', '.json', '.yaml', '.yml')):
+        raise ConfigError(f'{path} is not a config file (.py): the config comes first, e.g. '
+                          'tools/test.py CONFIG CHECKPOINT')
     if path.endswith('.py'):
         _check_syntax(path)
+        _check_base_loop(path, chain=())
     try:
         cfg = Config.fromfile(path)
     except FileNotFoundError as exc:
@@ -107,15 +125,31 @@ def load_config(path: str, cfg_options: typing.Optional[dict] = None) -> Config:
     except SyntaxError as exc:
         raise ConfigError(f'{path}: syntax error in a _base_ file, line {exc.lineno}: '
                           f'{exc.msg}') from exc
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    validate_config(cfg)
+    except Exception as exc:  # raised by the config's own code: NameError, ImportError, ...
+        message = str(exc).strip().splitlines()
+        raise ConfigError(f'{path}: cannot load the config: {type(exc).__name__}: '
+                          f'{message[0] if message else ""}') from exc
+    for key, value in (cfg_options or {}).items():
+        try:
+            cfg.merge_from_dict({key: value})
+        except (KeyError, TypeError) as exc:  # an index past a list, a key below a number
+            # mmengine's texts, without the list they print and the _delete_ advice
+            reason = str(exc.args[0] if exc.args else exc).split(' [')[0].split(' You may')[0]
+            raise ConfigError(f'--cfg-options {key}={value!r}: cannot set it in {path}: '
+                              f'{reason}') from exc
+    try:
+        validate_config(cfg)
+    except ImportError as exc:  # mmengine imports a config's imports lazily, on first use
+        if not str(exc).startswith('Failed to import'):
+            raise  # a broken registry location: segkit's bug, not the config's
+        raise ConfigError(f'{path}: {exc}') from exc
     return cfg
 
 
 def validate_config(cfg: Config) -> None:
     """Raise ConfigError on the first unknown key, unknown type or value of the wrong kind."""
     filename = cfg.filename or '<config>'
+    _check_loops_and_loaders(cfg, filename)
     for key, value in cfg.items():
         if key.startswith('_') or inspect.ismodule(value) or inspect.isfunction(value):
             continue
@@ -129,6 +163,61 @@ def validate_config(cfg: Config) -> None:
         if registry is METRICS and isinstance(value, dict) and 'metrics' in value:
             registry = EVALUATOR
         _walk_child(key, value, path=key, registry=registry, filename=filename)
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer')
+    if isinstance(optimizer, dict):
+        _check_values(optimizer, _OPTIMIZER_VALUES, 'optim_wrapper.optimizer', filename)
+        betas = optimizer.get('betas')
+        if betas is not None and not (isinstance(betas, (tuple, list)) and len(betas) == 2 and
+                                      all(_is_number(b) and 0 <= b < 1 for b in betas)):
+            _fail(filename, f"'optim_wrapper.optimizer.betas' expects two numbers in [0, 1), "
+                            f'got {_short_repr(betas)}')
+
+
+def _check_loops_and_loaders(cfg: Config, filename: str) -> None:
+    """Values of the dataloaders, and sampler/loop pairs that would never end."""
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if not isinstance(loader, dict):
+            continue
+        _check_values(loader, _DATALOADER_VALUES, f'{split}_dataloader', filename)
+        if loader.get('persistent_workers') and not loader.get('num_workers'):
+            _fail(filename, f"'{split}_dataloader.persistent_workers' is True but num_workers is "
+                            f"{loader.get('num_workers', 0)}; set persistent_workers=False, or "
+                            'num_workers >= 1')
+        sampler = loader.get('sampler')
+        if not (isinstance(sampler, dict) and _type_name(sampler.get('type')) == 'InfiniteSampler'):
+            continue
+        if split != 'train':
+            _fail(filename, f"'{split}_dataloader.sampler.type' is InfiniteSampler: the "
+                            f"{split} loop would never end; use dict(type='DefaultSampler', "
+                            'shuffle=False)')
+        train_cfg = cfg.get('train_cfg') or {}
+        if _type_name(train_cfg.get('type')) == 'EpochBasedTrainLoop' or train_cfg.get('by_epoch'):
+            _fail(filename, "'train_dataloader.sampler.type' is InfiniteSampler but train_cfg is "
+                            'epoch-based: an epoch would never end; use '
+                            "dict(type='DefaultSampler', shuffle=True), or "
+                            "train_cfg=dict(type='IterBasedTrainLoop', max_iters=...)")
+
+
+def _check_values(cfg: dict, rules: dict, path: str, filename: str) -> None:
+    for key, (expected, test) in rules.items():
+        if key in cfg and not test(cfg[key]):
+            _fail(filename, f"'{path}.{key}' expects {expected}, got {_kind(cfg[key])} "
+                            f'{_short_repr(cfg[key])}')
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _type_name(type_) -> str:
+    """The class name that a config's ``type`` names ('mmengine.InfiniteSampler' ->
+    'InfiniteSampler')."""
+    return getattr(type_, '__name__', str(type_)).rsplit('.', 1)[-1]
 
 
 def _check_syntax(path: str) -> None:
@@ -139,6 +228,37 @@ def _check_syntax(path: str) -> None:
         ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise ConfigError(f'{path}, line {exc.lineno}: syntax error: {exc.msg}') from exc
+
+
+def _check_base_loop(path: str, chain: tuple) -> None:
+    """Fail when the ``_base_`` files of ``path`` include each other in a loop (mmengine
+    recurses until Python's limit)."""
+    path = osp.abspath(path)
+    if path in chain:
+        loop = ' -> '.join(_shown(p) for p in (*chain[chain.index(path):], path))
+        raise ConfigError(f'{_shown(chain[0])}: _base_ files include each other in a loop: '
+                          f'{loop}; remove one of these _base_ entries')
+    try:
+        with open(path, encoding='utf-8') as file:
+            tree = ast.parse(file.read())
+    except (OSError, SyntaxError, ValueError):
+        return  # reported by the loader, naming the file
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_'
+                                                for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                return
+            for base in [bases] if isinstance(bases, str) else bases:
+                if isinstance(base, str) and base.endswith('.py'):
+                    _check_base_loop(osp.join(osp.dirname(path), base), (*chain, path))
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the current folder when it is below it, else absolute."""
+    relative = osp.relpath(path)
+    return path if relative.startswith('..') else relative
 
 
 def _walk(value, path: str, registry, filename: str) -> None:

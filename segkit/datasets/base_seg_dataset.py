@@ -13,7 +13,7 @@ def read_split_list(path: str, hint: str) -> List[str]:
     it) when it is missing, and naming it when it is empty."""
     if not osp.isfile(path):
         raise DataError(f'split list not found: {path}. {hint}')
-    with open(path) as f:
+    with open(path, encoding='utf-8-sig') as f:  # a BOM, CRLF and trailing spaces are dropped
         ids = [line.strip() for line in f if line.strip()]
     if not ids:
         raise DataError(f'split list is empty: {path}')
@@ -60,8 +60,10 @@ class BaseSegDataset(BaseDataset):
                  test_mode: bool = False, lazy_init: bool = False, serialize_data: bool = True,
                  indices: Optional[Union[int, Sequence[int]]] = None, max_refetch: int = 1000):
         if not osp.isdir(data_root):
-            raise DataError(f'{type(self).__name__}: data root {data_root!r} does not exist. '
-                            f'{self.DOWNLOAD_HINT}')
+            where = '' if osp.isabs(data_root) else \
+                f' (relative to the current folder {os.getcwd()})'
+            raise DataError(f'{type(self).__name__}: data root {data_root!r} does not exist'
+                            f'{where}. {self.DOWNLOAD_HINT}')
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
         self.reduce_zero_label = reduce_zero_label

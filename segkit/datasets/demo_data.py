@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import tempfile
 
@@ -18,12 +19,17 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from segkit.utils.errors import DataError
+
 DEMO_CLASSES = ('background', 'horizontal', 'vertical', 'checker', 'diagonal')
 DEMO_PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128]]
 
 _VERSION = 2  # bump whenever the generated content changes
 _MARKER = '.complete'
-_LAYOUT = {'JPEGImages', 'SegmentationClass', 'ImageSets', _MARKER}
+# Every file the generator writes, relative to the root.
+_GENERATED = re.compile(r'\.complete|JPEGImages/demo_(train|val)_\d+\.jpg|'
+                        r'SegmentationClass/demo_(train|val)_\d+\.png|'
+                        r'ImageSets/Segmentation/(train|val)\.txt')
 
 
 def _voc_palette():
@@ -134,6 +140,13 @@ def _is_complete(root, params):
         return False
 
 
+def _generated_only(root):
+    """Whether ``root`` is empty, or holds the marker and only files the generator writes."""
+    files = [osp.relpath(osp.join(folder, name), root).replace(os.sep, '/')
+             for folder, _, names in os.walk(root) for name in names]
+    return not files or (_MARKER in files and all(_GENERATED.fullmatch(f) for f in files))
+
+
 def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, seed=0):
     """Generate the demo dataset at ``root`` unless a matching one exists; return ``root``.
 
@@ -141,12 +154,20 @@ def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, see
     is written last, and which is then renamed into place, so an interrupted run
     never leaves a half-written dataset behind. Concurrent callers are safe: the
     files are deterministic, and a loser of the final rename keeps the winner's.
+
+    Only a folder this function generated (it holds the marker file and nothing else
+    than the generated layout) is ever replaced; any other non-empty ``root`` is refused
+    with a :class:`DataError`, so a user's own data given as ``root`` is never deleted.
     """
     params = dict(version=_VERSION, num_train=num_train, num_val=num_val, size=size, seed=seed)
     if _is_complete(root, params):
         return root
-    if osp.isdir(root) and not set(os.listdir(root)) <= _LAYOUT:
-        raise FileExistsError(f'{root} exists and does not look like a demo dataset')
+    if osp.isdir(root) and not _generated_only(root):
+        raise DataError(
+            f'{root} holds files that the demo data generator did not write (no {_MARKER} '
+            'marker, or other files beside it); it would replace them, so it stops. For your '
+            'own data in the VOC layout use PascalVOCDataset; for the demo data choose an empty '
+            'or new data_root')
     parent = osp.dirname(osp.abspath(root))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(osp.abspath(root))}.tmp-', dir=parent)
@@ -171,7 +192,7 @@ def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, see
     return root
 
 
-if __name__ == '__main__':
+def _main():
     parser = argparse.ArgumentParser(description='Generate the segkit demo dataset.')
     parser.add_argument('--root', default='data/demo')
     parser.add_argument('--seed', type=int, default=0)
@@ -180,3 +201,8 @@ if __name__ == '__main__':
     with open(osp.join(out, _MARKER)) as f:
         p = json.load(f)
     print(f'Demo dataset at {osp.abspath(out)}: {p["num_train"]} train + {p["num_val"]} val images')
+
+
+if __name__ == '__main__':
+    from segkit.utils.cli import run_cli
+    run_cli(_main)

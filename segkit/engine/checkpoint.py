@@ -9,6 +9,7 @@ loaders, so the Runner's ``load_from`` and ``resume`` go through it.
 import os.path as osp
 import pickle
 import re
+import zipfile
 from typing import Optional
 
 import numpy as np
@@ -24,6 +25,9 @@ NUMPY_SAFE_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype,
                       *(getattr(np.dtypes, name) for name in dir(np.dtypes)
                         if name.endswith('DType'))]
 
+# How torch.save's legacy (non-zip) format starts: the pickled magic number.
+LEGACY_MAGIC = pickle.dumps(torch.serialization.MAGIC_NUMBER, protocol=2)[2:]
+
 OPENMMLAB_URLS = {
     'resnet18_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet18_v1c-b5776b93.pth',
     'resnet50_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth',
@@ -32,23 +36,68 @@ OPENMMLAB_URLS = {
 
 
 def safe_load(filename: str, map_location='cpu') -> dict:
-    """``torch.load`` with ``weights_only=True``; refuses anything needing arbitrary code."""
+    """``torch.load`` with ``weights_only=True``; refuses anything needing arbitrary code.
+
+    A file that torch cannot read is diagnosed (empty, truncated, a web page, a Git LFS
+    pointer, a zip or pickle that ``torch.save`` did not write); only a genuine pickle
+    needing code is sent to ``trust_checkpoint.py``.
+    """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint not found: {filename}')
+    if osp.getsize(filename) == 0:
+        raise CheckpointError(f'cannot read checkpoint {filename}: the file is empty (0 bytes; '
+                              'an interrupted download or copy?); download or copy it again')
     try:
         with torch.serialization.safe_globals(NUMPY_SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r'GLOBAL ([\w.]+)', str(e))
-        detail = f'{found.group(1)} is not on the safe list' if found else 'see torch.load'
+        if not found:
+            raise CheckpointError(f'cannot read checkpoint {filename}: '
+                                  f'{_what_it_is(filename, e)}') from None
         raise CheckpointError(
-            f'refusing to load {filename}: it needs arbitrary code to unpickle ({detail}). If '
-            'you trust this file, convert it once to a safe file with: python '
+            f'refusing to load {filename}: it needs arbitrary code to unpickle '
+            f'({found.group(1)} is not on the safe list). If you trust this file, convert it '
+            'once to a safe file with: python '
             f'tools/model_converters/trust_checkpoint.py {filename} OUTPUT.pth') from None
-    except (RuntimeError, EOFError, OSError) as e:
-        raise CheckpointError(f'cannot read checkpoint {filename} (truncated or not a PyTorch '
-                              f'file): {str(e).splitlines()[0]}') from None
+    except Exception as e:  # the unpickler fails on garbage with any kind of error
+        raise CheckpointError(f'cannot read checkpoint {filename}: '
+                              f'{_what_it_is(filename, e)}') from None
+
+
+def _what_it_is(filename: str, error: Exception) -> str:
+    """What a file that ``torch.load`` cannot read holds, and what to do about it."""
+    with open(filename, 'rb') as f:
+        head = f.read(512)
+    again = 'download or save it again'
+    if head.startswith(b'PK\x03\x04'):
+        try:
+            with zipfile.ZipFile(filename) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return f'it is a zip archive cut short (truncated: an interrupted download?); {again}'
+        if not any(n.endswith('/data.pkl') for n in names):
+            shown = ', '.join(names[:3]) + (', ...' if len(names) > 3 else '')
+            return f'it is a zip archive but not a PyTorch checkpoint (it holds {shown})'
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return f'torch.load fails on it ({reason}); if it is damaged, {again}'
+    if head.startswith(b'\x80') and LEGACY_MAGIC in head[:32]:
+        return f'it is a PyTorch checkpoint (legacy format) cut short (truncated); {again}'
+    if head.startswith(b'\x80'):
+        return ('it is a Python pickle that is not a torch.save file, or one cut short '
+                f'(truncated); {again}, or re-save its tensors with torch.save')
+    try:
+        text = head.decode('utf-8')
+    except UnicodeDecodeError:
+        return f'it is not a PyTorch checkpoint (unknown format, or damaged); {again}'
+    if text.startswith('version https://git-lfs'):
+        return 'it is a Git LFS pointer, not the file itself; run: git lfs pull'
+    if '<html' in text.lower() or '<!doctype' in text.lower():
+        return ('it is an HTML page, not a checkpoint (the download returned a web page: a '
+                'login, redirect or error page?); download the file itself')
+    first = text.strip().splitlines()[0][:60] if text.strip() else ''
+    return f'it is a text file, not a checkpoint (it starts with {first!r})'
 
 
 def _load_openmmlab(filename: str, map_location=None):

@@ -1,11 +1,31 @@
 """Run a command-line entry point, printing user mistakes as one message."""
+import argparse
 import gc
 import sys
 from typing import Callable
 
 import torch.distributed as dist
+from mmengine.config import DictAction
 
 from .errors import SegkitError
+
+# mmengine re-formats the config at every checkpoint save, and turns whatever interrupts
+# the formatting (Ctrl-C, a dead data-loader worker) into a SyntaxError with this text.
+_FORMAT_FAILED = 'Failed to format the config file'
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` (``--cfg-options KEY=VALUE ...``); an item it cannot parse
+    is an argparse error naming the item, not a traceback."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values:
+            try:
+                super().__call__(parser, argparse.Namespace(), [item], option_string)
+            except (ValueError, AssertionError) as e:
+                reason = 'expected KEY=VALUE' if '=' not in item else str(e)
+                raise argparse.ArgumentError(self, f'cannot parse {item!r}: {reason}') from None
+        super().__call__(parser, namespace, values, option_string)
 
 
 def run_cli(main: Callable[[], None]) -> None:
@@ -20,15 +40,40 @@ def run_cli(main: Callable[[], None]) -> None:
     the tensors of the last collective needs the GIL and aborts the process
     ("terminate called without an active exception"). Nothing is torn down after an
     error, where other ranks may still wait in a collective.
+
+    Also printed as one line: an ``OSError`` (naming the file), and an interrupt (status
+    130). What mmengine reports as a failure to format the config during a checkpoint save
+    is reported as what interrupted it.
     """
     try:
-        main()
+        try:
+            main()
+        except SyntaxError as e:
+            cause = e.__context__
+            if _FORMAT_FAILED in str(e) and cause is not None:
+                raise cause from None
+            raise
     except SegkitError as e:
         message = str(e)
         if 'Original Traceback' in message:
             message = message.rstrip().splitlines()[-1].split(': ', 1)[-1]
-        print(f'error: {message}', file=sys.stderr)
-        sys.exit(2)
+        _exit(message, 2)
+    except OSError as e:
+        files = ' -> '.join(str(f) for f in (e.filename, e.filename2) if f is not None)
+        _exit(f'{files}: {e.strerror}' if files and e.strerror else str(e), 2)
+    except KeyboardInterrupt:
+        _exit('interrupted; checkpoints already written are whole (continue a training with '
+              '--resume)', 130)
+    except RuntimeError as e:
+        if 'DataLoader worker' not in str(e):
+            raise
+        _exit(f'{str(e).splitlines()[0]} (out of memory? try fewer '
+              'train_dataloader.num_workers or a smaller batch_size)', 1)
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
         gc.collect()
+
+
+def _exit(message: str, status: int) -> None:
+    print(f'error: {message}', file=sys.stderr)
+    sys.exit(status)

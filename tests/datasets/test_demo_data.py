@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from segkit.datasets.demo_data import DEMO_CLASSES, DEMO_PALETTE, prepare_demo_data
+from segkit.utils.errors import DataError
 
 SMALL = dict(num_train=8, num_val=4, size=64)
 
@@ -94,15 +95,23 @@ def test_changed_parameters_regenerate(demo):
     assert sorted(p.name for p in root.parent.iterdir()) == ['demo']
 
 
-def test_missing_marker_regenerates(demo):
-    root, _ = demo
-    (root / '.complete').unlink()
-    (root / 'JPEGImages/demo_train_0000.jpg').unlink()  # half-written dataset
-    png = root / 'SegmentationClass/demo_train_0001.png'
-    os.utime(png, (0, 0))
-    prepare_demo_data(str(root), **SMALL)
-    assert (root / '.complete').is_file() and (root / 'JPEGImages/demo_train_0000.jpg').is_file()
-    assert png.stat().st_mtime != 0
+def test_a_folder_it_did_not_generate_is_kept(tmp_path):
+    """A user's own VOC-layout data given as root is refused, never replaced."""
+    root = tmp_path / 'mine'
+    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
+        (root / sub).mkdir(parents=True)
+    (root / 'JPEGImages/photo.jpg').write_bytes(b'my photo')
+    (root / 'ImageSets/Segmentation/train.txt').write_text('photo\n')
+    before = _files(root)
+    with pytest.raises(DataError) as info:
+        prepare_demo_data(str(root), **SMALL)
+    assert str(info.value) == (
+        f'{root} holds files that the demo data generator did not write (no .complete marker, '
+        'or other files beside it); it would replace them, so it stops. For your own data in '
+        'the VOC layout use PascalVOCDataset; for the demo data choose an empty or new '
+        'data_root')
+    assert _files(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['mine']
 
 
 def test_interrupted_generation_leaves_nothing(tmp_path, monkeypatch):
@@ -119,8 +128,17 @@ def test_interrupted_generation_leaves_nothing(tmp_path, monkeypatch):
 def test_refuses_foreign_directory(tmp_path):
     (tmp_path / 'demo').mkdir()
     (tmp_path / 'demo/notes.txt').write_text('mine')
-    with pytest.raises(FileExistsError):
+    with pytest.raises(DataError):
         prepare_demo_data(str(tmp_path / 'demo'), **SMALL)
+    assert (tmp_path / 'demo/notes.txt').read_text() == 'mine'
+
+
+def test_extra_files_in_a_generated_folder_are_kept(demo):
+    root, _ = demo
+    (root / 'JPEGImages/my_photo.jpg').write_bytes(b'mine')
+    with pytest.raises(DataError):
+        prepare_demo_data(str(root), **dict(SMALL, num_val=2))
+    assert (root / 'JPEGImages/my_photo.jpg').read_bytes() == b'mine'
 
 
 def test_concurrent_generation(tmp_path):

@@ -10,14 +10,13 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmengine.config import DictAction
 from PIL import Image
 
 from segkit.analysis import augmented_samples
 from segkit.config import load_config
 from segkit.registry import DATASETS
 from segkit.utils import register_all_modules
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 from segkit.utils.errors import ConfigError
 from segkit.visualization import overlay
 
@@ -29,7 +28,7 @@ def parse_args(argv=None):
     parser.add_argument('--num', type=int, default=20, help='number of samples')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='weight of the label colours (0..1)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values')
     return parser.parse_args(argv)
 

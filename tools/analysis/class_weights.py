@@ -5,10 +5,8 @@
 """
 import argparse
 
-from mmengine.config import DictAction
-
 from segkit.analysis.class_weights import METHODS, class_weights_from_config, format_class_weights
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args():
@@ -20,7 +18,7 @@ def parse_args():
                              'inverse_log: 1 / ln(1.02 + p[c]) (ENet)')
     parser.add_argument('--max-images', type=int, default=None, metavar='N',
                         help='read only the first N training labels')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. train_dataloader.dataset.data_root=X')
     return parser.parse_args()
 

@@ -10,7 +10,6 @@ import argparse
 import os.path as osp
 
 import numpy as np
-from mmengine.config import DictAction
 from mmengine.utils import track_iter_progress
 
 from segkit.analysis import (build_test_dataset, confusion_matrix, normalize_rows,
@@ -19,7 +18,7 @@ from segkit.analysis import (build_test_dataset, confusion_matrix, normalize_row
 from segkit.apis import init_model
 from segkit.config import load_config
 from segkit.utils import register_all_modules
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args(argv=None):
@@ -29,7 +28,7 @@ def parse_args(argv=None):
                         help='folder of predicted PNGs, or a checkpoint to predict with')
     parser.add_argument('--out', default='confusion_matrix.png', help='the PNG to write')
     parser.add_argument('--device', default='cpu', help='device for CHECKPOINT predictions')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values')
     return parser.parse_args(argv)
 

@@ -4,12 +4,10 @@
 """
 import argparse
 
-from mmengine.config import DictAction
-
 from segkit.analysis import model_complexity
 from segkit.config import load_config
 from segkit.utils import register_all_modules
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args(argv=None):
@@ -18,7 +16,7 @@ def parse_args(argv=None):
     parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024], metavar=('H', 'W'),
                         help='input image size')
     parser.add_argument('--table', action='store_true', help='also print the per-module table')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values')
     return parser.parse_args(argv)
 

@@ -4,17 +4,15 @@
 """
 import argparse
 
-from mmengine.config import DictAction
-
 from segkit.config import load_config
 from segkit.utils import register_all_modules
-from segkit.utils.cli import run_cli
+from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Print the resolved config')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     return parser.parse_args(argv)
 

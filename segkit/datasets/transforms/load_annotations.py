@@ -63,14 +63,15 @@ class LoadAnnotations(BaseTransform):
     """Load ``seg_map_path`` as a ``uint8`` class-index map and check it.
 
     Palette ('P') and grayscale PNGs are read as indices, never as colours; 16-bit labels
-    are accepted when their values fit. With ``reduce_zero_label`` 0 becomes 255 and every
-    other value drops by one. The label must match the image size (when the image is
-    loaded first) and, with ``check_labels``, every value must be a class index below
+    are accepted when their values fit; JPEG labels (lossy) are refused, and so is a
+    label for an image stored rotated (EXIF orientation), which may not line up with it.
+    With ``reduce_zero_label`` 0 becomes 255 and every other value drops by one. The label
+    must match the image size (when the image is loaded first) and, with ``check_labels``, every value must be a class index below
     ``num_classes`` or ``ignore_index`` (when the dataset provides them). A sample without a
     label (``seg_map_path`` None: a test-mode dataset with no ground truth) is passed on.
 
     Reads ``seg_map_path``, ``reduce_zero_label``, ``num_classes``, ``ignore_index``,
-    ``img_path`` and ``ori_shape``; writes ``gt_seg_map`` and ``seg_fields``.
+    ``img_path``, ``ori_shape`` and ``exif_orientation``; writes ``gt_seg_map`` and ``seg_fields``.
 
     Args:
         reduce_zero_label: overrides the dataset's ``reduce_zero_label`` when not None.
@@ -93,6 +94,15 @@ class LoadAnnotations(BaseTransform):
             label[label == 0] = 255
             label = label - 1
             label[label == 254] = 255
+        orientation = results.get('exif_orientation', 1)
+        if orientation != 1:
+            (ih, iw), (lh, lw) = results['ori_shape'], label.shape
+            raise DataError(
+                f"image {results['img_path']} is stored rotated or mirrored (EXIF orientation "
+                f'{orientation}) and read upright as {iw}x{ih} (w x h), as viewers show it; its '
+                f'label {path} ({lw}x{lh}) has no orientation, so they may not line up. Save '
+                'the image upright once (PIL: ImageOps.exif_transpose(image).save(...)), '
+                'checking that the label fits it')
         if 'ori_shape' in results and tuple(results['ori_shape']) != label.shape:
             (ih, iw), (lh, lw) = results['ori_shape'], label.shape
             raise DataError(f"image {results['img_path']} is {iw}x{ih} (w x h) but its label "
@@ -117,6 +127,9 @@ def read_label(path: str) -> np.ndarray:
         pil.load()
     except Exception as e:  # PIL raises several types for bad files
         raise DataError(f'cannot decode label (corrupt or not an image): {path} ({e})') from None
+    if pil.format == 'JPEG':
+        raise DataError(f'label {path} is a JPEG: lossy compression changes the class indices '
+                        'along every edge; save labels as PNG')
     if pil.mode not in INDEX_MODES:
         raise DataError(f'label {path} is a {pil.mode} image; expected a palette or grayscale '
                         'PNG of class indices (convert colour labels to indices first)')

@@ -1,8 +1,10 @@
 """LoadImageFromFile: read an image as a BGR uint8 array, with clear errors."""
+import io
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
+from PIL import Image
 
 from segkit.registry import TRANSFORMS
 from segkit.utils.errors import DataError
@@ -17,6 +19,14 @@ def read_bytes(path: str, what: str) -> bytes:
         raise DataError(f'{what} not found: {path}') from None
     except OSError as e:
         raise DataError(f'cannot read {what} {path}: {e.strerror}') from None
+
+
+def exif_orientation(buf: bytes) -> int:
+    """The EXIF orientation of an encoded image (1, upright, when it has none)."""
+    try:
+        return int(Image.open(io.BytesIO(buf)).getexif().get(0x0112, 1))
+    except Exception:  # not an image PIL reads, or broken EXIF: OpenCV decides
+        return 1
 
 
 def check_complete(buf: bytes, path: str) -> None:
@@ -37,7 +47,11 @@ def check_complete(buf: bytes, path: str) -> None:
 class LoadImageFromFile(BaseTransform):
     """Load ``img_path`` as a 3-channel BGR uint8 image (grayscale and RGBA converted).
 
-    Reads ``img_path``; writes ``img``, ``img_shape`` and ``ori_shape``.
+    A photo stored rotated (EXIF orientation, as phones save them) is turned upright, as
+    image viewers show it; its orientation is kept for :class:`LoadAnnotations`.
+
+    Reads ``img_path``; writes ``img``, ``img_shape``, ``ori_shape`` and
+    ``exif_orientation``.
 
     Args:
         to_float32: convert the image to float32.
@@ -58,6 +72,7 @@ class LoadImageFromFile(BaseTransform):
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
+        results['exif_orientation'] = exif_orientation(buf)
         return results
 
     def __repr__(self) -> str:
