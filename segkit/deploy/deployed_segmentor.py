@@ -1,0 +1,80 @@
+"""DeployedSegmentor: an exported model run by ONNX Runtime or OpenVINO, used like a segmentor."""
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+
+from segkit.models.segmentors.encoder_decoder import EncoderDecoder
+from segkit.registry import MODELS
+from segkit.structures import SegDataSample
+from segkit.utils.errors import DeployError
+
+from .backends import load_backend
+from .export_wrapper import Inputs, split_inputs, to_numpy
+from .metadata import read_metadata
+
+
+@MODELS.register_module()
+class DeployedSegmentor(BaseModel):
+    """Predict with an exported model through the config's data preprocessor and test mode.
+
+    Whole and sliding-window inference, cropping, un-flipping and resizing are those of
+    :class:`EncoderDecoder`; only the logits of an image or window come from the runtime.
+    A model exported at a fixed size gets smaller inputs padded (bottom/right, with the
+    preprocessor's ``pad_val``) and their logits cropped back.
+
+    Args:
+        model_file: the .onnx file (its metadata ``model_file + '.json'`` beside it).
+        data_preprocessor: the config's data preprocessor.
+        backend: 'onnxruntime' or 'openvino'.
+        test_cfg: the config's ``model.test_cfg`` (whole or slide).
+        num_threads: runtime threads; PyTorch's thread count by default.
+        init_cfg: unused (no weights); accepted for mmengine.
+    """
+
+    def __init__(self, model_file: str, data_preprocessor: dict, backend: str = 'onnxruntime',
+                 test_cfg: Optional[dict] = None, num_threads: Optional[int] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.model_file = model_file
+        self.meta = read_metadata(model_file)
+        self.num_classes = self.meta['num_classes']
+        self.align_corners = self.meta['align_corners']
+        self.input_names = tuple(self.meta['input_names'])
+        self.test_cfg = EncoderDecoder._check_test_cfg(dict(test_cfg or dict(mode='whole')))
+        self.pad_val = getattr(self.data_preprocessor, 'pad_val', 0)
+        self.backend_name = backend
+        self.backend = load_backend(model_file, backend, num_threads=num_threads)
+
+    _logits_device = EncoderDecoder._logits_device
+    slide_inference = EncoderDecoder.slide_inference
+    inference = EncoderDecoder.inference
+    predict = EncoderDecoder.predict
+    postprocess_result = EncoderDecoder.postprocess_result
+
+    def forward(self, inputs: Inputs, data_samples: Optional[List[SegDataSample]] = None,
+                mode: str = 'predict'):
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.encode_decode(inputs)
+        raise DeployError(f"{self.model_file}: a deployed model predicts only (mode 'predict' "
+                          f"or 'tensor'), got mode {mode!r}")
+
+    def encode_decode(self, inputs: Inputs) -> torch.Tensor:
+        """Logits ``(N, num_classes, H, W)`` at the input's size, from the runtime."""
+        feeds = split_inputs(inputs, self.input_names)
+        height, width = feeds['img'].shape[2:]
+        fixed = self.meta['input_shape']
+        if fixed is not None:
+            if height > fixed[0] or width > fixed[1]:
+                raise DeployError(
+                    f'{self.model_file} takes inputs of {fixed[0]}x{fixed[1]}, this one is '
+                    f'{height}x{width}: export with --dynamic or a larger --shape, or use '
+                    'slide inference with a crop_size that fits')
+            pad = (0, fixed[1] - width, 0, fixed[0] - height)
+            feeds = {name: F.pad(t, pad, value=self.pad_val if name == 'img' else 0)
+                     for name, t in feeds.items()}
+        logits = torch.from_numpy(self.backend(to_numpy(feeds)))
+        return logits[:, :, :height, :width].to(feeds['img'].device)

@@ -1,0 +1,59 @@
+"""The one place that knows how a segmentor takes its inputs and gives logits.
+
+An exported model takes named float inputs, ``img`` ``(N, 3, H, W)`` (normalised, in the
+config's colour order) and, for Gated-SCNN, ``edge`` ``(N, 1, H, W)`` (the Canny map), and
+returns ``seg``: the logits ``(N, num_classes, H, W)`` at the input size.
+"""
+from typing import Dict, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch import nn
+
+from segkit.models.segmentors.gscnn_encoder_decoder import GSCNNEncoderDecoder
+
+Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
+
+
+def input_names(segmentor: nn.Module) -> Tuple[str, ...]:
+    """The exported model's input names for ``segmentor``."""
+    return ('img', 'edge') if isinstance(segmentor, GSCNNEncoderDecoder) else ('img',)
+
+
+def split_inputs(inputs: Inputs, names: Sequence[str]) -> Dict[str, torch.Tensor]:
+    """The data preprocessor's ``inputs`` as ``{input name: tensor}``.
+
+    Gated-SCNN's preprocessor appends the Canny map to the image as a fourth channel.
+    """
+    if isinstance(inputs, dict):
+        return {name: inputs[name] for name in names}
+    if len(names) == 1:
+        return {names[0]: inputs}
+    return {'img': inputs[:, :-1], 'edge': inputs[:, -1:]}
+
+
+class ExportWrapper(nn.Module):
+    """``segmentor`` as a module of positional named inputs returning input-size logits."""
+
+    def __init__(self, segmentor: nn.Module):
+        super().__init__()
+        self.segmentor = segmentor
+        self.input_names = input_names(segmentor)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.segmentor.encode_decode(torch.cat(inputs, dim=1))
+
+    def example_inputs(self, batch: int, height: int, width: int,
+                       seed: int = 0) -> Tuple[torch.Tensor, ...]:
+        """Random inputs: a normalised-looking image and, for Gated-SCNN, a binary edge map."""
+        generator = torch.Generator().manual_seed(seed)
+        img = torch.randn(batch, 3, height, width, generator=generator)
+        if len(self.input_names) == 1:
+            return (img,)
+        edge = (torch.rand(batch, 1, height, width, generator=generator) > 0.9).float()
+        return img, edge
+
+
+def to_numpy(feeds: Dict[str, torch.Tensor]) -> Dict[str, np.ndarray]:
+    return {name: np.ascontiguousarray(t.detach().float().cpu().numpy())
+            for name, t in feeds.items()}
