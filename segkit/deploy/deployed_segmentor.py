@@ -78,3 +78,21 @@ class DeployedSegmentor(BaseModel):
                      for name, t in feeds.items()}
         logits = torch.from_numpy(self.backend(to_numpy(feeds)))
         return logits[:, :, :height, :width].to(feeds['img'].device)
+
+
+DEPLOYED_SUFFIXES = ('.onnx',)
+
+
+def is_deployed_model(path: Optional[str]) -> bool:
+    """Whether ``path`` names an exported model rather than a PyTorch checkpoint."""
+    return isinstance(path, str) and path.lower().endswith(DEPLOYED_SUFFIXES)
+
+
+def deployed_model_cfg(cfg, model_file: str, backend: str = 'onnxruntime',
+                       config_name: Optional[str] = None) -> dict:
+    """The ``model`` config of a :class:`DeployedSegmentor` running ``model_file`` in
+    place of ``cfg``'s segmentor; fails when the file was exported from another model."""
+    read_metadata(model_file, cfg, config_name=config_name)
+    return dict(type='DeployedSegmentor', model_file=model_file, backend=backend,
+                data_preprocessor=cfg.model.data_preprocessor,
+                test_cfg=cfg.model.get('test_cfg'))
