@@ -65,8 +65,11 @@ class OpenVINOBackend:
         ov = import_package('openvino', 'the openvino backend')
         core = ov.Core()
         try:
+            if model_file.lower().endswith('.onnx'):
+                # else OpenVINO tries every frontend on a broken file, logging each failure
+                import_package('onnx', 'the openvino backend').load(model_file)
             model = core.read_model(model_file)
-        except Exception as e:  # OpenVINO raises RuntimeError with a long trace
+        except Exception as e:  # protobuf and OpenVINO errors
             raise DeployError(f'{model_file}: OpenVINO cannot read it ({_first_line(e)}); '
                               'export it again with tools/deploy/export.py') from None
         self.compiled = core.compile_model(model, 'CPU', {
@@ -88,5 +91,6 @@ def load_backend(model_file: str, backend: str = 'onnxruntime',
 
 
 def _first_line(error: Exception) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    lines = [line.strip() for line in str(error).splitlines()
+             if line.strip() and not line.startswith('Exception from ')]
     return lines[0][:200] if lines else type(error).__name__
