@@ -25,7 +25,8 @@ class DeployedSegmentor(BaseModel):
     preprocessor's ``pad_val``) and their logits cropped back.
 
     Args:
-        model_file: the .onnx file (its metadata ``model_file + '.json'`` beside it).
+        model_file: the .onnx file, or OpenVINO IR .xml (its metadata
+            ``model_file + '.json'`` beside it).
         data_preprocessor: the config's data preprocessor.
         backend: 'onnxruntime' or 'openvino'.
         test_cfg: the config's ``model.test_cfg`` (whole or slide).
@@ -80,7 +81,7 @@ class DeployedSegmentor(BaseModel):
         return logits[:, :, :height, :width].to(feeds['img'].device)
 
 
-DEPLOYED_SUFFIXES = ('.onnx',)
+DEPLOYED_SUFFIXES = ('.onnx', '.xml')  # ONNX; OpenVINO IR from NNCF
 
 
 def is_deployed_model(path: Optional[str]) -> bool:
@@ -93,6 +94,8 @@ def deployed_model_cfg(cfg, model_file: str, backend: str = 'onnxruntime',
     """The ``model`` config of a :class:`DeployedSegmentor` running ``model_file`` in
     place of ``cfg``'s segmentor; fails when the file was exported from another model."""
     read_metadata(model_file, cfg, config_name=config_name)
+    if model_file.lower().endswith('.xml') and backend != 'openvino':
+        raise DeployError(f'{model_file} is OpenVINO IR: run it with --backend openvino')
     return dict(type='DeployedSegmentor', model_file=model_file, backend=backend,
                 data_preprocessor=cfg.model.data_preprocessor,
                 test_cfg=cfg.model.get('test_cfg'))

@@ -57,22 +57,59 @@ def calibration_feeds(cfg: Config, model_file: str, num_images: int,
     return recorder.feeds
 
 
-def quantize_onnx(cfg: Config, model_file: str, out: str, num_images: int = 16,
-                  per_channel: bool = True, reduce_range: bool = False,
-                  quant_format: str = 'qdq', method: str = 'minmax',
-                  op_types: Optional[Sequence[str]] = None,
-                  config_name: Optional[str] = None) -> dict:
-    """Quantize ``model_file`` to int8 (ONNX Runtime static quantization) into ``out``.
+QUANT_TOOLS = ('onnxruntime', 'nncf')
 
-    Activations are uint8, weights int8 (symmetric), scales from the calibration inputs
-    (:func:`calibration_feeds`). The metadata is copied beside ``out`` with the
+
+def quantize_onnx(cfg: Config, model_file: str, out: str, num_images: int = 16,
+                  tool: str = 'onnxruntime', config_name: Optional[str] = None,
+                  **options) -> dict:
+    """Quantize ``model_file`` to int8 into ``out``, calibrated on ``num_images`` validation
+    images (:func:`calibration_feeds`); the metadata is copied beside ``out`` with the
     quantization settings.
+
+    ``tool='onnxruntime'`` writes an int8 .onnx (QDQ or QOperator) for both runtimes,
+    ``'nncf'`` an OpenVINO IR ``.xml`` for the openvino backend only.
 
     Args:
         cfg: the config the model was exported from.
         model_file: the fp32 .onnx file.
         out: the int8 .onnx file.
         num_images: calibration images from the validation set.
+        tool: 'onnxruntime' (:func:`quantize_with_feeds`) or 'nncf'
+            (:func:`quantize_with_nncf`).
+        config_name: the config's path, for messages.
+        **options: of :func:`quantize_with_feeds` (onnxruntime only).
+    """
+    if tool not in QUANT_TOOLS:
+        raise ConfigError(f'--tool {tool!r}: expected one of {QUANT_TOOLS}')
+    meta = read_metadata(model_file, cfg, config_name=config_name)
+    if meta.get('precision') != 'fp32':
+        raise DeployError(f"{model_file} is already {meta.get('precision')}; quantize the fp32 "
+                          'model from tools/deploy/export.py')
+    feeds = calibration_feeds(cfg, model_file, num_images, config_name=config_name)
+    if tool == 'nncf':
+        settings = quantize_with_nncf(model_file, out, feeds)
+    else:
+        settings = quantize_with_feeds(model_file, out, feeds, **options)
+    meta = dict(meta, precision='int8', max_relative_difference=None, quantization=dict(
+        settings, calibration_images=min(num_images, len(feeds)),
+        calibration_inputs=len(feeds)))
+    write_metadata(out, meta)
+    return meta
+
+
+def quantize_with_feeds(model_file: str, out: str, feeds: List[Dict[str, np.ndarray]],
+                        per_channel: bool = True, reduce_range: bool = False,
+                        quant_format: str = 'qdq', method: str = 'minmax',
+                        op_types: Optional[Sequence[str]] = None) -> dict:
+    """ONNX Runtime static int8 quantization of ``model_file`` with scales from ``feeds``.
+
+    Activations are uint8, weights int8 (symmetric). Returns the settings.
+
+    Args:
+        model_file: the fp32 .onnx file.
+        out: the int8 .onnx file.
+        feeds: calibration inputs, ``{input name: array}`` each.
         per_channel: one weight scale per output channel.
         reduce_range: 7-bit weights, which avoids overflow in the uint8 x int8 products of
             CPUs without VNNI (AVX2).
@@ -88,11 +125,6 @@ def quantize_onnx(cfg: Config, model_file: str, out: str, num_images: int = 16,
         raise ConfigError(f'--format {quant_format!r}: expected one of {QUANT_FORMATS}')
     if method not in CALIBRATION_METHODS:
         raise ConfigError(f'--method {method!r}: expected one of {CALIBRATION_METHODS}')
-    meta = read_metadata(model_file, cfg, config_name=config_name)
-    if meta.get('precision') != 'fp32':
-        raise DeployError(f"{model_file} is already {meta.get('precision')}; quantize the fp32 "
-                          'model from tools/deploy/export.py')
-    feeds = calibration_feeds(cfg, model_file, num_images, config_name=config_name)
 
     class Reader(quantization.CalibrationDataReader):
         def __init__(self):
@@ -116,9 +148,18 @@ def quantize_onnx(cfg: Config, model_file: str, out: str, num_images: int = 16,
                               'entropy': quantization.CalibrationMethod.Entropy,
                               'percentile': quantization.CalibrationMethod.Percentile}[method],
             extra_options=dict(WeightSymmetric=True, ActivationSymmetric=False))
-    meta = dict(meta, precision='int8', max_relative_difference=None, quantization=dict(
-        tool='onnxruntime', calibration_images=min(num_images, len(feeds)),
-        calibration_inputs=len(feeds), per_channel=per_channel, reduce_range=reduce_range,
-        format=quant_format, method=method, op_types=list(op_types or ())))
-    write_metadata(out, meta)
-    return meta
+    return dict(tool='onnxruntime', per_channel=per_channel, reduce_range=reduce_range,
+                format=quant_format, method=method, op_types=list(op_types or ()))
+
+
+def quantize_with_nncf(model_file: str, out: str, feeds: List[Dict[str, np.ndarray]]) -> dict:
+    """OpenVINO int8 quantization of ``model_file`` by NNCF, scales from ``feeds``; writes
+    OpenVINO IR ``out`` (.xml, weights in the .bin beside it). Returns the settings."""
+    ov = import_package('openvino', 'OpenVINO int8 quantization')
+    nncf = import_package('nncf', 'OpenVINO int8 quantization')
+    if not out.lower().endswith('.xml'):
+        raise ConfigError(f'{out}: NNCF writes OpenVINO IR; name the output NAME.xml')
+    quantized = nncf.quantize(ov.Core().read_model(model_file), nncf.Dataset(feeds),
+                              subset_size=len(feeds))
+    ov.save_model(quantized, out)
+    return dict(tool='nncf', preset='performance')
