@@ -5,7 +5,7 @@ _base_ = ['_base_/datasets/demo.py', '_base_/default_runtime.py']
 crop_size = (128, 128)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
-    type='GSCNNEncoderDecoder',
+    type='EncoderDecoder',
     data_preprocessor=dict(
         type='GSCNNDataPreProcessor',
         mean=[123.675, 116.28, 103.53],

@@ -12,8 +12,8 @@ from segkit.utils.errors import ConfigError
 def model_complexity(cfg: Config, shape: Tuple[int, int]) -> dict:
     """Count the model's parameters and the FLOPs of one ``(H, W)`` image.
 
-    The model runs in 'tensor' mode: backbone, neck and decode head, without resizing the
-    logits to the input size; auxiliary heads (training only) add parameters but no FLOPs.
+    The model runs in 'tensor' mode: backbone, neck and decode head, logits at the input
+    size; auxiliary heads (training only) add parameters but no FLOPs.
     One multiply-add counts as one FLOP (mmengine's, fvcore's and MMSegmentation's
     convention).
 

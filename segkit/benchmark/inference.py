@@ -56,8 +56,10 @@ def benchmark_inference(model: torch.nn.Module, shape: Sequence[int], batch_size
     variants = {}
     for mode in modes:
         prepared = prepare_model(model, mode)
-        x = inputs.contiguous(memory_format=torch.channels_last) \
-            if INFERENCE_MODES[mode][0] else inputs
+        x = inputs
+        if INFERENCE_MODES[mode][0]:  # every named input (image, Canny edges) in NHWC
+            x = {k: v.contiguous(memory_format=torch.channels_last) for k, v in x.items()} \
+                if isinstance(x, dict) else x.contiguous(memory_format=torch.channels_last)
 
         def run(prepared=prepared, x=x, mode=mode):
             with torch.no_grad(), autocast_for(mode, device):

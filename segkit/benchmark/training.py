@@ -40,7 +40,8 @@ def plain_step(model, optimizer, batch: dict, amp: bool) -> None:
         heads = [(model.decode_head, 1.0)]
         if model.auxiliary_head is not None:
             heads.append((model.auxiliary_head, model.auxiliary_head.loss_decode[0].loss_weight))
-        loss = sum(weight * F.cross_entropy(resize(head.forward(feats), labels.shape[1:]),
+        size = labels.shape[1:]
+        loss = sum(weight * F.cross_entropy(resize(head(feats, size, dict(img=x))['seg'], size),
                                             labels, ignore_index=255) for head, weight in heads)
     optimizer.zero_grad()
     loss.backward()

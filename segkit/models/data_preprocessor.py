@@ -8,6 +8,9 @@ from mmengine.structures import PixelData
 
 from segkit.registry import MODELS
 
+# Per-pixel ground truth that pads with the labels' ``seg_pad_val``.
+LABEL_MAPS = ('gt_sem_seg', 'gt_edge_map')
+
 
 @MODELS.register_module()
 class SegDataPreProcessor(BaseDataPreprocessor):
@@ -16,9 +19,12 @@ class SegDataPreProcessor(BaseDataPreprocessor):
     Images (``(3, H, W)`` uint8, BGR from OpenCV) are moved to the model's device, converted
     to RGB when ``bgr_to_rgb``, normalised with ``mean``/``std`` and padded at the bottom
     and right to the largest image of the batch, at least ``size`` (the crop size) in
-    training, rounded up to ``size_divisor``. Images pad with ``pad_val`` and labels with
-    ``seg_pad_val``; each sample's metainfo records ``pad_shape`` and ``padding_size``
-    (left, right, top, bottom), so predictions can be cropped back.
+    training, rounded up to ``size_divisor``. Images pad with ``pad_val`` and, in training,
+    the samples' label maps (``gt_sem_seg``, ``gt_edge_map``) with ``seg_pad_val``; each
+    sample's metainfo records ``pad_shape`` and ``padding_size`` (left, right, top,
+    bottom), so predictions can be cropped back. The result's ``inputs`` is the image
+    tensor; subclasses that make more named inputs for the model (``input_names``)
+    return a dict of them.
 
     Args:
         mean: per-channel mean, in the output channel order.
@@ -30,6 +36,8 @@ class SegDataPreProcessor(BaseDataPreprocessor):
         bgr_to_rgb: flip the channel order first.
         non_blocking: copy to the device without blocking.
     """
+
+    input_names = ('img',)
 
     def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
@@ -71,8 +79,9 @@ class SegDataPreProcessor(BaseDataPreprocessor):
             padded.append(F.pad(img, (0, pad_w, 0, pad_h), value=self.pad_val))
             if samples is not None:
                 sample = samples[i]
-                if training and 'gt_sem_seg' in sample:
-                    sample.gt_sem_seg = PixelData(data=F.pad(
-                        sample.gt_sem_seg.data, (0, pad_w, 0, pad_h), value=self.seg_pad_val))
+                for key in LABEL_MAPS if training else ():
+                    if key in sample:
+                        setattr(sample, key, PixelData(data=F.pad(
+                            sample.get(key).data, (0, pad_w, 0, pad_h), value=self.seg_pad_val)))
                 sample.set_metainfo(dict(pad_shape=target, padding_size=(0, pad_w, 0, pad_h)))
         return dict(inputs=torch.stack(padded), data_samples=samples)

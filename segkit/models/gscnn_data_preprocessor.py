@@ -1,11 +1,10 @@
-"""GSCNNDataPreProcessor: SegDataPreProcessor plus the Canny image gradient Gated-SCNN reads."""
+"""GSCNNDataPreProcessor: SegDataPreProcessor plus the Canny edges Gated-SCNN reads."""
 from typing import Sequence
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.structures import PixelData
 
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError, DataError
@@ -15,20 +14,20 @@ from .data_preprocessor import SegDataPreProcessor
 
 @MODELS.register_module()
 class GSCNNDataPreProcessor(SegDataPreProcessor):
-    """Batch images like :class:`SegDataPreProcessor` and append their Canny edges.
+    """Batch images like :class:`SegDataPreProcessor`, plus their Canny edges.
 
     Before normalisation, ``cv2.Canny(img, *canny_thresholds)`` runs on each ``uint8``
     image (on the CPU; a colour image's strongest channel gradient counts), scaled to
-    ``[0, 1]``. It is padded with 0 like the image and appended as a fourth channel:
-    ``inputs`` is ``(N, 4, H, W)``; :class:`GSCNNEncoderDecoder` splits it again, so
-    sliding-window inference crops image and gradient together. In training each
-    sample's ``gt_edge_map`` (from ``GenerateEdge``) is padded with ``seg_pad_val`` like
-    ``gt_sem_seg``.
+    ``[0, 1]`` and padded with 0 like the image. ``inputs`` is
+    ``dict(img=(N, 3, H, W), edge=(N, 1, H, W))``: the segmentor gives ``'img'`` to the
+    backbone and the dict to the heads, and sliding windows crop both alike.
 
     Args:
         canny_thresholds: the low and high hysteresis thresholds of ``cv2.Canny``.
         **kwargs: the arguments of :class:`SegDataPreProcessor`.
     """
+
+    input_names = ('img', 'edge')
 
     def __init__(self, canny_thresholds: Sequence[int] = (10, 100), **kwargs):
         super().__init__(**kwargs)
@@ -47,17 +46,11 @@ class GSCNNDataPreProcessor(SegDataPreProcessor):
         return torch.from_numpy(edges)[None].float() / 255
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """Return ``dict(inputs=(N, 4, H, W), data_samples=list)``: image, then Canny."""
-        gradients = [self._canny(img) for img in data['inputs']]
+        """Return ``dict(inputs=dict(img=(N, 3, H, W), edge=(N, 1, H, W)), data_samples)``."""
+        edges = [self._canny(img) for img in data['inputs']]
         out = super().forward(data, training)
-        inputs = out['inputs']
-        height, width = inputs.shape[2:]
-        gradients = torch.stack([F.pad(g, (0, width - g.shape[2], 0, height - g.shape[1]))
-                                 for g in gradients]).to(inputs.device)
-        for sample in out['data_samples'] or ():
-            if training and 'gt_edge_map' in sample:
-                edge = sample.gt_edge_map.data
-                sample.gt_edge_map = PixelData(data=F.pad(
-                    edge, (0, width - edge.shape[2], 0, height - edge.shape[1]),
-                    value=self.seg_pad_val))
-        return dict(inputs=torch.cat([inputs, gradients], dim=1), data_samples=out['data_samples'])
+        img = out['inputs']
+        height, width = img.shape[2:]
+        edge = torch.stack([F.pad(e, (0, width - e.shape[2], 0, height - e.shape[1]))
+                            for e in edges]).to(img.device)
+        return dict(inputs=dict(img=img, edge=edge), data_samples=out['data_samples'])

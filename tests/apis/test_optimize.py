@@ -31,7 +31,7 @@ def build_eval_model(config: str) -> torch.nn.Module:
 def logits(model: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
         inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
-        return model.encode_decode(inputs).float()
+        return model(inputs, mode='tensor').float()
 
 
 @pytest.fixture(scope='module')

@@ -52,7 +52,7 @@ def build(config: str) -> nn.Module:
 
 def logits(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
-        return model.encode_decode(inputs)
+        return model(inputs, mode='tensor')
 
 
 def save_mmseg_checkpoint(model: nn.Module, expected: dict, path: str, prefix: str = '') -> None:

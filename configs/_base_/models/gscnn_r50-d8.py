@@ -1,7 +1,7 @@
 # Gated-SCNN on ResNetV1c-50 at output stride 8. Shape stream from stage 1 (1/4), gated by
 # stages 2-4; ASPP (with the edge branch) on stage 4; decoder with 48-ch stage-1 features.
-# The data preprocessor appends the Canny edges of the uint8 image (before normalising)
-# as a fourth channel; GSCNNEncoderDecoder hands it to the head as its last input.
+# The data preprocessor makes the Canny edges of the uint8 image (before normalising) as
+# the named input 'edge' beside 'img'; the head reads it.
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # plain BN when not distributed
 data_preprocessor = dict(
     type='GSCNNDataPreProcessor',
@@ -12,7 +12,7 @@ data_preprocessor = dict(
     seg_pad_val=255,
     canny_thresholds=(10, 100))
 model = dict(
-    type='GSCNNEncoderDecoder',
+    type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     # ImageNet weights: download
     # https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth

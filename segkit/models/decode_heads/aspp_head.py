@@ -1,5 +1,5 @@
 """ASPPHead: DeepLabV3's atrous spatial pyramid pooling head."""
-from typing import Sequence
+from typing import Dict, Sequence
 
 import torch
 from torch import nn
@@ -42,8 +42,8 @@ class ASPPHead(BaseDecodeHead):
         self.bottleneck = ConvModule((len(self.dilations) + 1) * self.channels, self.channels, 3,
                                      padding=1, norm_cfg=self.norm_cfg)
 
-    def forward(self, inputs) -> torch.Tensor:
+    def forward(self, inputs, size, extras) -> Dict[str, torch.Tensor]:
         x = self._transform_inputs(inputs)
         pooled = resize(self.image_pool(x), size=x.shape[2:], align_corners=self.align_corners)
         branches = [pooled] + [aspp(x) for aspp in self.aspp_modules]
-        return self.cls_seg(self.bottleneck(torch.cat(branches, dim=1)))
+        return dict(seg=self.cls_seg(self.bottleneck(torch.cat(branches, dim=1))))

@@ -1,15 +1,26 @@
 """BaseDecodeHead: the shared work of every decode head.
 
-A head writes ``__init__`` and ``forward(inputs) -> logits``; the base does the rest::
+A head writes ``__init__`` and ``forward``; the base does the rest. The contract::
 
-    loss(inputs, data_samples)    = loss_by_feat(forward(inputs), data_samples)
-    predict(inputs, img_metas)    = resize(forward(inputs), input size)
+    forward(inputs, size, extras) -> {'seg': logits, ...}
 
-``loss_by_feat`` stacks the ground truth, resizes the logits to the label size, asks the
-optional pixel ``sampler`` for per-pixel weights and sums every loss in ``loss_decode``,
-each logged under its own ``loss_name``.
+``inputs`` are the backbone (neck) outputs, ``size`` the target size (the label size in
+training, the network input size at inference; a head may build its maps at that size or
+leave the resizing to the base), ``extras`` the model's named inputs (``'img'`` and any
+``extra_inputs`` the head declares, such as Gated-SCNN's Canny ``'edge'``, ``(N, C, H, W)``
+at the input size). The result names every output in ``output_names``; ``'seg'`` (class
+logits) is what inference, sliding windows, test-time augmentation and export use::
+
+    predict(inputs, size, extras)             = forward(...) resized to size
+    loss(inputs, size, extras, data_samples)  = loss_by_feat(forward(...), data_samples)
+
+``loss_by_feat`` resizes every output to the label size, stacks the ground-truth fields
+the losses name (``gt_sem_seg``, ``gt_edge_map``, ...), asks the optional pixel
+``sampler`` for per-pixel weights of ``'seg'`` and sums every loss in ``loss_decode``,
+each bound to the output and target its config names (:class:`BaseLoss`) and logged under
+its own ``loss_name``.
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -20,6 +31,10 @@ from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
 from ..utils import class_argmax, resize
+
+# How to get a ground-truth field that a loss names, beyond gt_sem_seg.
+TARGET_HINTS = {'gt_edge_map': "put dict(type='GenerateEdge') in the train pipeline after crop "
+                               'and flip, before PackSegInputs'}
 
 
 class BaseDecodeHead(BaseModule):
@@ -41,11 +56,18 @@ class BaseDecodeHead(BaseModule):
         sampler: optional pixel sampler config (e.g. OHEM) giving per-pixel weights.
         init_cfg: mmengine init config; None gives the classifier N(0, 0.01).
 
-    Heads that predict class scores without the shared classifier set the class
-    attribute ``has_classifier = False``; the base then builds no dropout or ``conv_seg``
-    (an unused parameter would break DDP).
+    Class attributes a head may set:
+
+    - ``output_names``: the names ``forward`` returns (``('seg',)``; ``'seg'`` first).
+    - ``extra_inputs``: the named inputs beside ``'img'`` that ``forward`` reads from
+      ``extras``, each with a line saying where it comes from (for error messages).
+    - ``has_classifier = False`` for heads that predict class scores without the shared
+      classifier: the base then builds no ``conv_seg`` (an unused parameter would break
+      DDP) and :meth:`cls_seg` applies the dropout only.
     """
 
+    output_names: Tuple[str, ...] = ('seg',)
+    extra_inputs: Dict[str, str] = {}
     has_classifier = True
 
     def __init__(self, in_channels: Union[int, Sequence[int]], channels: int, num_classes: int,
@@ -78,16 +100,19 @@ class BaseDecodeHead(BaseModule):
         losses = loss_decode if isinstance(loss_decode, (list, tuple)) else [loss_decode]
         self.loss_decode = nn.ModuleList(MODELS.build(cfg) for cfg in losses)
         for loss in self.loss_decode:
-            if getattr(loss, 'ignore_index', ignore_index) != ignore_index:
-                raise ConfigError(f'{type(loss).__name__} ignore_index {loss.ignore_index} differs '
-                                  f"from the head's ignore_index {ignore_index}")
+            unknown = [name for name in loss.reads if name not in self.output_names]
+            if unknown:
+                raise ConfigError(f'{type(loss).__name__} ({loss.loss_name}) reads output(s) '
+                                  f'{unknown}, but {type(self).__name__} gives '
+                                  f'{list(self.output_names)}')
         self.sampler = TASK_UTILS.build(sampler) if sampler is not None else None
-        if self.has_classifier:
-            self.dropout = nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else None
-            self.conv_seg = nn.Conv2d(channels, num_classes, kernel_size=1)
+        self.dropout = nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else None
+        self.conv_seg = nn.Conv2d(channels, num_classes, kernel_size=1) \
+            if self.has_classifier else None
 
-    def forward(self, inputs: Tuple[torch.Tensor, ...]) -> torch.Tensor:
-        """Map the backbone outputs to logits ``(N, num_classes, h, w)``."""
+    def forward(self, inputs: Tuple[torch.Tensor, ...], size: Sequence[int],
+                extras: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Map the backbone outputs to the head's named outputs (see the module docstring)."""
         raise NotImplementedError
 
     def _transform_inputs(self, inputs: Sequence[torch.Tensor]):
@@ -102,37 +127,52 @@ class BaseDecodeHead(BaseModule):
         return selected
 
     def cls_seg(self, feat: torch.Tensor) -> torch.Tensor:
-        """Dropout then the 1x1 classifier."""
+        """Dropout then the 1x1 classifier (without a classifier, the dropout only)."""
         if self.dropout is not None:
             feat = self.dropout(feat)
-        return self.conv_seg(feat)
+        return self.conv_seg(feat) if self.conv_seg is not None else feat
 
-    def loss(self, inputs: Tuple[torch.Tensor, ...],
+    def predict(self, inputs: Tuple[torch.Tensor, ...], size: Sequence[int],
+                extras: Optional[Dict[str, torch.Tensor]] = None) -> Dict[str, torch.Tensor]:
+        """Every output of ``forward``, resized to ``size`` (the network input size)."""
+        outputs = self(inputs, size, extras or {})
+        return {name: resize(x, size=size, align_corners=self.align_corners)
+                for name, x in outputs.items()}
+
+    def loss(self, inputs: Tuple[torch.Tensor, ...], size: Sequence[int],
+             extras: Optional[Dict[str, torch.Tensor]],
              batch_data_samples: List[SegDataSample]) -> dict:
-        """Forward and compute the losses against ``gt_sem_seg``."""
-        return self.loss_by_feat(self.forward(inputs), batch_data_samples)
+        """Forward at ``size`` (the label size) and compute the losses."""
+        return self.loss_by_feat(self(inputs, size, extras or {}), batch_data_samples)
 
-    def predict(self, inputs: Tuple[torch.Tensor, ...], size: Tuple[int, int]) -> torch.Tensor:
-        """Forward and resize the logits to ``size`` (the network input size)."""
-        return resize(self.forward(inputs), size=size, align_corners=self.align_corners)
-
-    def stack_labels(self, batch_data_samples: List[SegDataSample]) -> torch.Tensor:
-        """Ground-truth labels of the batch, ``(N, H, W)`` long."""
-        return torch.stack([s.gt_sem_seg.data for s in batch_data_samples]).squeeze(1).long()
-
-    def loss_by_feat(self, seg_logits: torch.Tensor,
+    def loss_by_feat(self, outputs: Dict[str, torch.Tensor],
                      batch_data_samples: List[SegDataSample]) -> dict:
-        """Sum of ``loss_decode`` on logits resized to the label size, plus ``acc_seg``."""
-        seg_label = self.stack_labels(batch_data_samples)
-        seg_logits = resize(seg_logits, size=seg_label.shape[1:], align_corners=self.align_corners)
+        """Every loss on the outputs resized to the label size, summed per ``loss_name``,
+        plus ``acc_seg``."""
+        names = dict.fromkeys(['gt_sem_seg', *(loss.target for loss in self.loss_decode)])
+        targets = {name: self._stack_target(batch_data_samples, name) for name in names}
+        seg_label = targets['gt_sem_seg']
+        outputs = {name: resize(x, size=seg_label.shape[1:], align_corners=self.align_corners)
+                   for name, x in outputs.items()}
+        seg_logits = outputs['seg']
         weight = self.sampler.sample(seg_logits, seg_label, ignore_index=self.ignore_index) \
             if self.sampler is not None else None
         losses = {}
         for loss_fn in self.loss_decode:
-            value = loss_fn(seg_logits, seg_label, weight=weight)
+            value = loss_fn.from_outputs(outputs, targets, ignore_index=self.ignore_index,
+                                         weight=weight)
             losses[loss_fn.loss_name] = losses.get(loss_fn.loss_name, 0) + value
         losses['acc_seg'] = accuracy(seg_logits, seg_label, ignore_index=self.ignore_index)
         return losses
+
+    def _stack_target(self, batch_data_samples: List[SegDataSample], name: str) -> torch.Tensor:
+        """The samples' ground-truth field ``name`` as ``(N, H, W)`` long."""
+        if not all(name in s for s in batch_data_samples):
+            readers = [loss.loss_name for loss in self.loss_decode if loss.target == name]
+            raise ConfigError(f"{type(self).__name__}'s {', '.join(readers) or 'accuracy'} "
+                              f"needs each sample's {name}"
+                              + (f': {TARGET_HINTS[name]}' if name in TARGET_HINTS else ''))
+        return torch.stack([s.get(name).data for s in batch_data_samples]).squeeze(1).long()
 
 
 @torch.no_grad()

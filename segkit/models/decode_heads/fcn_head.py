@@ -1,4 +1,6 @@
 """FCNHead: convs then a classifier; the usual auxiliary head."""
+from typing import Dict
+
 import torch
 from torch import nn
 
@@ -37,9 +39,9 @@ class FCNHead(BaseDecodeHead):
                                        kernel_size, padding=kernel_size // 2,
                                        norm_cfg=self.norm_cfg)
 
-    def forward(self, inputs) -> torch.Tensor:
+    def forward(self, inputs, size, extras) -> Dict[str, torch.Tensor]:
         x = self._transform_inputs(inputs)
         feat = self.convs(x)
         if self.concat_input:
             feat = self.conv_cat(torch.cat([x, feat], dim=1))
-        return self.cls_seg(feat)
+        return dict(seg=self.cls_seg(feat))

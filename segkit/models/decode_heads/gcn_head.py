@@ -1,11 +1,10 @@
 """GCNHead: Global Convolutional Network with boundary refinement ("Large Kernel Matters")."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
 
 from segkit.registry import MODELS
-from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
 from ..layers import BoundaryRefine, GlobalConvBlock
@@ -26,13 +25,11 @@ class GCNHead(BaseDecodeHead):
     input size (BR): with four stages, 4 GCN and 9 BR blocks. The scores come out at
     the full input size, without dropout or a classifier (``has_classifier = False``).
 
-    The input size is known at run time only: ``predict`` passes it (the network input,
-    also each slide window), ``loss`` takes the label size (in training, labels are
+    The output size is the ``size`` that ``forward`` gets from the segmentor: the network
+    input (also each slide window) at inference, the label size in training (labels are
     padded with the images, so it is the batch input size). The 1/2 map is made at
     ``ceil(size / 2)``, which is how the backbones' stride-2 layers (kernel k, padding
-    k // 2) halve a size, so an odd input gives exactly its own size back. Without a
-    size (``forward(inputs)``, the segmentor's 'tensor' mode) the output is 4x the
-    first stage's size.
+    k // 2) halve a size, so an odd input gives exactly its own size back.
 
     Upsampling: ``'bilinear'`` (common re-implementations; no parameters) or ``'deconv'``
     (the paper: learnable). A deconv is ``ConvTranspose2d(kernel 3, stride 2, padding 1)``,
@@ -94,9 +91,9 @@ class GCNHead(BaseDecodeHead):
             return resize(x, size=size, align_corners=self.align_corners)
         return self.deconvs[index](x, output_size=list(size))
 
-    def forward(self, inputs: Tuple[torch.Tensor, ...],
-                size: Optional[Sequence[int]] = None) -> torch.Tensor:
-        """Scores ``(N, num_classes, *size)``; 4x the first stage's size when ``size`` is None."""
+    def forward(self, inputs: Tuple[torch.Tensor, ...], size: Sequence[int],
+                extras: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Scores ``(N, num_classes, *size)``, built at ``size``."""
         feats = self._transform_inputs(inputs)
         scores = [refine(gcn(x)) for x, gcn, refine in
                   zip(feats, self.gcns, self.stage_refines)]
@@ -104,23 +101,9 @@ class GCNHead(BaseDecodeHead):
         for i in range(len(scores) - 2, -1, -1):
             up = self._upsample(out, i, scores[i].shape[2:])
             out = self.fuse_refines[i](scores[i] + up)
-        if size is None:
-            half = [2 * s for s in out.shape[2:]]
-            size = [2 * s for s in half]
-        else:
-            half = [(s + 1) // 2 for s in size]
+        half = [(s + 1) // 2 for s in size]
         out = self.final_refines[0](self._upsample(out, len(scores) - 1, half))
-        return self.final_refines[1](self._upsample(out, len(scores), size))
-
-    def predict(self, inputs: Tuple[torch.Tensor, ...], size: Tuple[int, int]) -> torch.Tensor:
-        """Scores at ``size`` (the network input size), made at that size by ``forward``."""
-        return self.forward(inputs, size=size)
-
-    def loss(self, inputs: Tuple[torch.Tensor, ...],
-             batch_data_samples: List[SegDataSample]) -> dict:
-        """Forward at the label size (the padded batch input size) and compute the losses."""
-        size = batch_data_samples[0].gt_sem_seg.data.shape[-2:]
-        return self.loss_by_feat(self.forward(inputs, size=size), batch_data_samples)
+        return dict(seg=self.final_refines[1](self._upsample(out, len(scores), size)))
 
 
 def bilinear_deconv(channels: int) -> nn.ConvTranspose2d:

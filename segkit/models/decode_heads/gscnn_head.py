@@ -1,12 +1,11 @@
 """GSCNNHead: Gated-SCNN's shape stream, edge-aware ASPP and decoder."""
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
 
 from segkit.registry import MODELS
-from segkit.structures import SegDataSample
-from segkit.utils.errors import ConfigError
+from segkit.utils.errors import ConfigError, DataError
 
 from ..backbones.resnet_blocks import BasicBlock
 from ..layers import ConvModule, GatedSpatialConv
@@ -27,32 +26,40 @@ class GSCNNHead(BaseDecodeHead):
     - three deeper maps (stages 2, 3, 4; all 1/8 at output stride 8), each reduced to one
       channel to gate the shape stream; the last one also feeds the ASPP.
 
-    The image gradient ``(N, 1, H, W)`` at the input size is always the LAST element of
-    the head's inputs (:class:`GSCNNEncoderDecoder` appends it after the backbone's).
+    It also reads the named input ``'edge'``: the Canny edges ``(N, 1, H, W)`` of the
+    image at the input size, which :class:`GSCNNDataPreProcessor` makes beside ``'img'``.
 
     Shape stream, at the input size: 1x1 conv to ``shape_channels[0]``, upsampled; three
     times (residual block, 1x1 conv to the next width, :class:`GatedSpatialConv` gated by
     the next deeper map); 1x1 conv to one channel = the edge logits. Fusion:
-    ``sigmoid(conv1x1(cat(sigmoid(edge_logits), gradient)))``. ASPP on the last map:
+    ``sigmoid(conv1x1(cat(sigmoid(edge_logits), canny)))``. ASPP on the last map:
     image pooling, an edge branch (fused map resized to the feature size, 1x1 conv), and
     one conv per rate in ``dilations`` (1x1 for rate 1), concatenated and reduced by a
     1x1 conv to ``channels``. Decoder: upsampled to the fine map, concatenated with its
     1x1 reduction to ``fine_channels``, two 3x3 convs, then dropout and the classifier.
 
-    ``forward`` returns ``(seg_logits at 1/4, edge_logits at the input size)``. The losses:
-    ``loss_decode`` (segmentation, as in every head), ``loss_edge`` (edge logits against
-    the sample's ``gt_edge_map``), ``loss_attention`` (segmentation where the edge map
-    fires) and ``loss_dual`` (boundary consistency of the segmentation); None turns one off.
+    ``forward`` returns ``seg`` (logits at 1/4) and ``edge`` (edge logits at the input
+    size). The losses: ``loss_decode`` (segmentation, as in every head), ``loss_edge``
+    (the ``edge`` output against the samples' ``gt_edge_map``), ``loss_attention``
+    (segmentation where the edge map fires) and ``loss_dual`` (boundary consistency of
+    the segmentation); None turns one off. They are appended to ``loss_decode`` in this
+    order, each reading the outputs and target its config names.
 
     Args:
         dilations: ASPP rates; (1, 12, 24, 36) at output stride 8, (1, 6, 12, 18) at 16.
         shape_channels: widths of the shape stream's four stages.
         fine_channels: channels of the decoder's fine features.
-        loss_edge: config of a loss ``(edge_logits, edge_label)``.
-        loss_attention: config of a loss ``(seg_logits, seg_label, edge_logits)``.
-        loss_dual: config of a loss ``(seg_logits, seg_label)``.
+        loss_edge: config of a loss on ``edge`` (default :class:`BoundaryBCELoss`).
+        loss_attention: config of a loss on ``seg`` and ``edge``
+            (default :class:`EdgeAttentionLoss`).
+        loss_dual: config of a loss on ``seg`` (default :class:`DualTaskLoss`).
+        loss_decode: the segmentation loss config(s), as in :class:`BaseDecodeHead`.
         **kwargs: the arguments of :class:`BaseDecodeHead`; ``norm_cfg`` is required.
     """
+
+    output_names = ('seg', 'edge')
+    extra_inputs = {'edge': "Canny edges (N, 1, H, W), made by data_preprocessor "
+                            "type='GSCNNDataPreProcessor'"}
 
     def __init__(self, dilations: Sequence[int] = (1, 12, 24, 36),
                  shape_channels: Sequence[int] = (64, 32, 16, 8), fine_channels: int = 48,
@@ -60,8 +67,12 @@ class GSCNNHead(BaseDecodeHead):
                  loss_attention: Optional[dict] = dict(type='EdgeAttentionLoss',
                                                        loss_weight=1.0),
                  loss_dual: Optional[dict] = dict(type='DualTaskLoss', loss_weight=1.0),
+                 loss_decode: Union[dict, Sequence[dict]] = dict(type='CrossEntropyLoss',
+                                                                 loss_weight=1.0),
                  **kwargs):
-        super().__init__(**kwargs)
+        losses = list(loss_decode) if isinstance(loss_decode, (list, tuple)) else [loss_decode]
+        losses += [cfg for cfg in (loss_edge, loss_attention, loss_dual) if cfg is not None]
+        super().__init__(loss_decode=losses, **kwargs)
         if self.input_transform != 'multiple_select' or len(self.in_index) != 4 \
                 or len(self.in_channels) != 4:
             raise ConfigError(f"GSCNNHead needs input_transform='multiple_select' and four "
@@ -104,27 +115,6 @@ class GSCNNHead(BaseDecodeHead):
             ConvModule(self.channels + fine_channels, self.channels, 3, padding=1, norm_cfg=norm),
             ConvModule(self.channels, self.channels, 3, padding=1, norm_cfg=norm))
 
-        self.loss_edge = self._build_loss(loss_edge)
-        self.loss_attention = self._build_loss(loss_attention)
-        self.loss_dual = self._build_loss(loss_dual)
-
-    def _build_loss(self, cfg: Optional[dict]) -> Optional[nn.Module]:
-        if cfg is None:
-            return None
-        loss = MODELS.build(cfg)
-        if getattr(loss, 'ignore_index', self.ignore_index) != self.ignore_index:
-            raise ConfigError(f'{type(loss).__name__} ignore_index {loss.ignore_index} differs '
-                              f"from the head's ignore_index {self.ignore_index}")
-        return loss
-
-    def _split_inputs(self, inputs) -> Tuple[List[torch.Tensor], torch.Tensor]:
-        gradient = inputs[-1]
-        if gradient.dim() != 4 or gradient.shape[1] != 1:
-            raise ConfigError(f'GSCNNHead expects the image gradient (N, 1, H, W) as its last '
-                              f'input, got {tuple(gradient.shape)}: use '
-                              "model type='GSCNNEncoderDecoder'")
-        return self._transform_inputs(inputs[:-1]), gradient
-
     def shape_stream(self, fine: torch.Tensor, gating: Sequence[torch.Tensor],
                      size: Sequence[int]) -> torch.Tensor:
         """Edge logits ``(N, 1, *size)`` from the fine map, gated by the deeper maps."""
@@ -136,58 +126,26 @@ class GSCNNHead(BaseDecodeHead):
             x = gate(reduce(block(x)), g)
         return self.edge_out(x)
 
-    def forward(self, inputs) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(seg_logits (N, C, h/4, w/4), edge_logits (N, 1, h, w))`` for inputs of size h x w."""
-        (fine, *gating), gradient = self._split_inputs(inputs)
-        edge_logits = self.shape_stream(fine, gating, gradient.shape[2:])
+    def forward(self, inputs: Tuple[torch.Tensor, ...], size: Sequence[int],
+                extras: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """``seg`` logits ``(N, C, h/4, w/4)`` and ``edge`` logits ``(N, 1, h, w)`` for inputs
+        of size h x w."""
+        fine, *gating = self._transform_inputs(inputs)
+        canny = extras['edge']
+        if canny.dim() != 4 or canny.shape[1] != 1:
+            raise DataError(f"GSCNNHead input 'edge' must be Canny edges (N, 1, H, W), got "
+                            f'{tuple(canny.shape)}')
+        edge_logits = self.shape_stream(fine, gating, canny.shape[2:])
         fused = torch.sigmoid(self.fuse_gradient(
-            torch.cat([torch.sigmoid(edge_logits), gradient], dim=1)))
+            torch.cat([torch.sigmoid(edge_logits), canny], dim=1)))
 
         x = gating[-1]
-        size = x.shape[2:]
-        branches = [resize(self.image_pool(x), size, align_corners=self.align_corners),
-                    self.edge_branch(resize(fused, size, align_corners=self.align_corners))]
+        feat_size = x.shape[2:]
+        branches = [resize(self.image_pool(x), feat_size, align_corners=self.align_corners),
+                    self.edge_branch(resize(fused, feat_size,
+                                            align_corners=self.align_corners))]
         branches += [aspp(x) for aspp in self.aspp_modules]
         x = resize(self.bottleneck(torch.cat(branches, dim=1)), fine.shape[2:],
                    align_corners=self.align_corners)
         x = self.decoder(torch.cat([self.fine_project(fine), x], dim=1))
-        return self.cls_seg(x), edge_logits
-
-    def predict(self, inputs, size: Tuple[int, int]) -> torch.Tensor:
-        """Segmentation logits resized to ``size``."""
-        return self.predict_with_edge(inputs, size)[0]
-
-    def predict_with_edge(self, inputs, size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Segmentation logits and edge probability ``(N, 1, H, W)``, resized to ``size``."""
-        seg_logits, edge_logits = self.forward(inputs)
-        return (resize(seg_logits, size, align_corners=self.align_corners),
-                torch.sigmoid(resize(edge_logits, size, align_corners=self.align_corners)))
-
-    def loss_by_feat(self, outputs: Tuple[torch.Tensor, torch.Tensor],
-                     batch_data_samples: List[SegDataSample]) -> dict:
-        """The base losses on the segmentation, plus the edge, attention and dual losses."""
-        seg_label = self.stack_labels(batch_data_samples)
-        seg_logits, edge_logits = (resize(x, seg_label.shape[1:], align_corners=self.align_corners)
-                                   for x in outputs)
-        losses = super().loss_by_feat(seg_logits, batch_data_samples)
-        if self.loss_edge is not None:
-            edge_label = self.stack_edge_labels(batch_data_samples)
-            self._add_loss(losses, self.loss_edge, edge_logits, edge_label)
-        if self.loss_attention is not None:
-            self._add_loss(losses, self.loss_attention, seg_logits, seg_label, edge_logits)
-        if self.loss_dual is not None:
-            self._add_loss(losses, self.loss_dual, seg_logits, seg_label)
-        return losses
-
-    @staticmethod
-    def _add_loss(losses: dict, loss_fn: nn.Module, *args: torch.Tensor) -> None:
-        losses[loss_fn.loss_name] = losses.get(loss_fn.loss_name, 0) + loss_fn(*args)
-
-    @staticmethod
-    def stack_edge_labels(batch_data_samples: List[SegDataSample]) -> torch.Tensor:
-        """Edge labels ``(N, H, W)`` long from each sample's ``gt_edge_map``."""
-        if not all('gt_edge_map' in s for s in batch_data_samples):
-            raise ConfigError("GSCNNHead's loss_edge needs each sample's gt_edge_map: put "
-                              "dict(type='GenerateEdge') in the train pipeline after crop and "
-                              'flip, before PackSegInputs')
-        return torch.stack([s.gt_edge_map.data for s in batch_data_samples]).squeeze(1).long()
+        return dict(seg=self.cls_seg(x), edge=edge_logits)

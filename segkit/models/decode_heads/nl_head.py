@@ -1,4 +1,6 @@
 """NLHead: an FCN head with a non-local block between its two convs."""
+from typing import Dict
+
 import torch
 from torch import nn
 
@@ -50,9 +52,9 @@ class NLHead(BaseDecodeHead):
                                        kernel_size, padding=kernel_size // 2,
                                        norm_cfg=self.norm_cfg)
 
-    def forward(self, inputs) -> torch.Tensor:
+    def forward(self, inputs, size, extras) -> Dict[str, torch.Tensor]:
         x = self._transform_inputs(inputs)
         feat = self.convs[1](self.nl_block(self.convs[0](x)))
         if self.concat_input:
             feat = self.conv_cat(torch.cat([x, feat], dim=1))
-        return self.cls_seg(feat)
+        return dict(seg=self.cls_seg(feat))

@@ -39,12 +39,15 @@ class BoundaryBCELoss(BaseLoss):
     Args:
         loss_weight: multiplier of the loss (20 in the paper).
         loss_name: name the loss is logged under; must start with ``loss_``.
-        ignore_index: edge-label value to ignore; must equal the head's.
+        output: head output the loss reads (the edge logits).
+        target: ground-truth field the loss compares with (``GenerateEdge``'s).
     """
 
     def __init__(self, loss_weight: float = 20.0, loss_name: str = 'loss_edge',
-                 ignore_index: int = 255):
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index)
+                 output: str = 'edge', target: str = 'gt_edge_map'):
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
+                         target=target)
 
-    def forward(self, edge_logits: torch.Tensor, edge_label: torch.Tensor) -> torch.Tensor:
-        return self.loss_weight * boundary_bce(edge_logits, edge_label, self.ignore_index)
+    def forward(self, edge_logits: torch.Tensor, edge_label: torch.Tensor,
+                ignore_index: int = 255) -> torch.Tensor:
+        return self.loss_weight * boundary_bce(edge_logits, edge_label, ignore_index)

@@ -59,7 +59,8 @@ def binary_cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
 
 @MODELS.register_module()
 class CrossEntropyLoss(BaseLoss):
-    """Cross-entropy loss for segmentation.
+    """Cross-entropy loss for segmentation; a sampler's per-pixel ``weight`` multiplies each
+    pixel's loss and its share of the mean.
 
     Args:
         use_sigmoid: per-class sigmoid BCE on one-hot labels instead of softmax CE.
@@ -68,19 +69,22 @@ class CrossEntropyLoss(BaseLoss):
             all pixels as MMSegmentation's default does.
         loss_weight: multiplier of the loss.
         loss_name: name the loss is logged under; must start with ``loss_``.
-        ignore_index: label value to ignore; must equal the head's.
+        output: head output the loss reads.
+        target: ground-truth field the loss compares with.
     """
+
+    pixel_weighted = True
 
     def __init__(self, use_sigmoid: bool = False, class_weight: Optional[Sequence[float]] = None,
                  avg_non_ignore: bool = True, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_ce', ignore_index: int = 255):
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
-                         class_weight=class_weight)
+                 loss_name: str = 'loss_ce', output: str = 'seg', target: str = 'gt_sem_seg'):
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
+                         target=target, class_weight=class_weight)
         self.use_sigmoid = use_sigmoid
         self.avg_non_ignore = avg_non_ignore
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         check_per_class('CrossEntropyLoss', 'class_weight', self.class_weight,
                         seg_logits.shape[1])
         loss_fn = binary_cross_entropy if self.use_sigmoid else cross_entropy
@@ -88,5 +92,5 @@ class CrossEntropyLoss(BaseLoss):
             if self.class_weight is not None else None
         return self.loss_weight * loss_fn(seg_logits, seg_label, weight=weight,
                                           class_weight=class_weight,
-                                          ignore_index=self.ignore_index,
+                                          ignore_index=ignore_index,
                                           avg_non_ignore=self.avg_non_ignore)

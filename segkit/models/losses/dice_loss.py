@@ -66,16 +66,20 @@ class DiceLoss(BaseLoss):
         class_weight: one weight per class, or None.
         loss_weight: multiplier of the loss.
         loss_name: name the loss is logged under; must start with ``loss_``.
-        ignore_index: label value to ignore; must equal the head's.
+        output: head output the loss reads.
+        target: ground-truth field the loss compares with.
 
     A sampler's per-pixel ``weight`` multiplies every pixel's contribution.
     """
 
+    pixel_weighted = True
+
     def __init__(self, smooth: float = 1.0, exponent: int = 2,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_dice', ignore_index: int = 255):
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
-                         class_weight=class_weight)
+                 loss_name: str = 'loss_dice', output: str = 'seg',
+                 target: str = 'gt_sem_seg'):
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
+                         target=target, class_weight=class_weight)
         if smooth <= 0:
             raise ConfigError(f'DiceLoss smooth must be > 0 (it keeps empty images finite), '
                               f'got {smooth}')
@@ -83,9 +87,9 @@ class DiceLoss(BaseLoss):
         self.exponent = exponent
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         check_per_class('DiceLoss', 'class_weight', self.class_weight, seg_logits.shape[1])
         return self.loss_weight * dice_loss(seg_logits, seg_label, weight=weight,
                                             class_weight=self.class_weight, smooth=self.smooth,
                                             exponent=self.exponent,
-                                            ignore_index=self.ignore_index)
+                                            ignore_index=ignore_index)

@@ -68,17 +68,20 @@ class DualTaskLoss(BaseLoss):
         threshold: boundary magnitude above which an element counts as a boundary.
         loss_weight: multiplier of the loss.
         loss_name: name the loss is logged under; must start with ``loss_``.
-        ignore_index: label value to ignore; must equal the head's.
+        output: head output the loss reads.
+        target: ground-truth field the loss compares with.
     """
 
     def __init__(self, tau: float = 0.5, threshold: float = 1e-8, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_dual', ignore_index: int = 255):
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index)
+                 loss_name: str = 'loss_dual', output: str = 'seg', target: str = 'gt_sem_seg'):
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
+                         target=target)
         if tau <= 0:
             raise ConfigError(f'DualTaskLoss tau {tau}: expected a temperature > 0')
         self.tau = tau
         self.threshold = threshold
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor) -> torch.Tensor:
+    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+                ignore_index: int = 255) -> torch.Tensor:
         return self.loss_weight * dual_task(seg_logits, seg_label, self.tau, self.threshold,
-                                            self.ignore_index)
+                                            ignore_index)

@@ -97,17 +97,21 @@ class FocalLoss(BaseLoss):
             (sigmoid) or each pixel by its true class's weight in a weighted mean (softmax).
         loss_weight: multiplier of the loss.
         loss_name: name the loss is logged under; must start with ``loss_``.
-        ignore_index: label value to ignore; must equal the head's.
+        output: head output the loss reads.
+        target: ground-truth field the loss compares with.
 
     A sampler's per-pixel ``weight`` multiplies each pixel's loss and its share of the mean.
     """
 
+    pixel_weighted = True
+
     def __init__(self, use_sigmoid: bool = True, gamma: float = 2.0,
                  alpha: Union[float, Sequence[float]] = 0.5,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_focal', ignore_index: int = 255):
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
-                         class_weight=class_weight)
+                 loss_name: str = 'loss_focal', output: str = 'seg',
+                 target: str = 'gt_sem_seg'):
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
+                         target=target, class_weight=class_weight)
         if gamma < 0:
             raise ConfigError(f'FocalLoss gamma must be >= 0, got {gamma}')
         self.use_sigmoid = use_sigmoid
@@ -116,7 +120,7 @@ class FocalLoss(BaseLoss):
                              persistent=False)
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         num_classes = seg_logits.shape[1]
         check_per_class('FocalLoss', 'class_weight', self.class_weight, num_classes)
         if self.alpha.dim():
@@ -124,4 +128,4 @@ class FocalLoss(BaseLoss):
         loss_fn = sigmoid_focal_loss if self.use_sigmoid else softmax_focal_loss
         return self.loss_weight * loss_fn(seg_logits, seg_label, weight=weight,
                                           class_weight=self.class_weight, gamma=self.gamma,
-                                          alpha=self.alpha, ignore_index=self.ignore_index)
+                                          alpha=self.alpha, ignore_index=ignore_index)

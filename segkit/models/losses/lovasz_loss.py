@@ -89,18 +89,22 @@ class LovaszLoss(BaseLoss):
         class_weight: one weight per class, or None.
         loss_weight: multiplier of the loss.
         loss_name: name the loss is logged under; must start with ``loss_``.
-        ignore_index: label value to ignore; must equal the head's.
+        output: head output the loss reads.
+        target: ground-truth field the loss compares with.
 
     A sampler's per-pixel ``weight`` must be a 0/1 mask (OHEM's is): pixels with weight 0
     are left out like ignored ones. Other weights raise ConfigError, since the Lovász
     extension has no per-pixel weighting.
     """
 
+    pixel_weighted = True
+
     def __init__(self, classes: Union[str, Sequence[int]] = 'present', per_image: bool = False,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
-                 loss_name: str = 'loss_lovasz', ignore_index: int = 255):
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name, ignore_index=ignore_index,
-                         class_weight=class_weight)
+                 loss_name: str = 'loss_lovasz', output: str = 'seg',
+                 target: str = 'gt_sem_seg'):
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
+                         target=target, class_weight=class_weight)
         if isinstance(classes, str) and classes not in ('present', 'all'):
             raise ConfigError(f"LovaszLoss classes {classes!r}: expected 'present', 'all' or "
                               'a list of class indices')
@@ -108,7 +112,7 @@ class LovaszLoss(BaseLoss):
         self.per_image = per_image
 
     def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         num_classes = seg_logits.shape[1]
         check_per_class('LovaszLoss', 'class_weight', self.class_weight, num_classes)
         if not isinstance(self.classes, str) and not all(
@@ -121,4 +125,4 @@ class LovaszLoss(BaseLoss):
         return self.loss_weight * lovasz_softmax(seg_logits, seg_label, weight=weight,
                                                  class_weight=self.class_weight,
                                                  classes=self.classes, per_image=self.per_image,
-                                                 ignore_index=self.ignore_index)
+                                                 ignore_index=ignore_index)

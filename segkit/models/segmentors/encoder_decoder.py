@@ -1,5 +1,5 @@
 """EncoderDecoder: backbone -> decode head (+ auxiliary heads), with whole/slide inference."""
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -8,12 +8,13 @@ from torch import nn
 
 from segkit.registry import MODELS
 from segkit.structures import SegDataSample
-from segkit.utils.errors import ConfigError
+from segkit.utils.errors import ConfigError, DataError
 
 from ..utils import class_argmax, resize, to_channels_last
 
 TEST_MODES = ('whole', 'slide')
 TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device')
+Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
 
 
 @MODELS.register_module()
@@ -22,8 +23,16 @@ class EncoderDecoder(BaseModel):
 
     ``forward(inputs, data_samples, mode)`` with mode ``'loss'`` (dict of losses, decode
     losses prefixed ``decode.`` and auxiliary ones ``aux.``), ``'predict'`` (samples with
-    ``seg_logits`` and ``pred_sem_seg`` at the original image size) or ``'tensor'``
-    (raw decode-head logits).
+    ``seg_logits`` and ``pred_sem_seg`` at the original image size) or ``'tensor'`` (the
+    decode head's ``'seg'`` logits at the input size, ``(N, num_classes, H, W)``).
+
+    ``inputs`` is the normalised image batch ``(N, 3, H, W)``, or a dict of named
+    ``(N, C, H, W)`` tensors at the input size: ``'img'`` plus the extra inputs the heads
+    declare (``extra_inputs``, e.g. Gated-SCNN's Canny ``'edge'``), as the data
+    preprocessor makes them. The backbone sees ``'img'``; every head gets the dict
+    (``extras``) and the target size: the label size in training, the input size (each
+    window's in slide mode) at inference. Sliding windows crop every named input alike
+    and average every head output alike.
 
     Args:
         backbone: backbone config.
@@ -38,8 +47,10 @@ class EncoderDecoder(BaseModel):
         data_preprocessor: data preprocessor config.
         pretrained: path of backbone weights; sets the backbone's ``init_cfg``.
         channels_last: weights and activations in channels-last (NHWC) layout
-            (:func:`segkit.models.utils.to_channels_last`); with bf16 autocast it trains
-            DeepLabV3 R-50 on CPU 1.3x faster than NCHW. ``tools/train.py --channels-last``.
+            (:func:`segkit.models.utils.to_channels_last`); ``tools/train.py --channels-last``.
+        predict_edge: predictions also hold ``pred_edge``, the edge probability
+            ``(1, H, W)`` (sigmoid of the decode head's ``'edge'`` logits, e.g.
+            :class:`GSCNNHead`'s) at the original image size.
         init_cfg: mmengine init config.
     """
 
@@ -47,7 +58,8 @@ class EncoderDecoder(BaseModel):
                  auxiliary_head: Union[dict, Sequence[dict], None] = None,
                  train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None, pretrained: Optional[str] = None,
-                 channels_last: bool = False, init_cfg: Optional[dict] = None):
+                 channels_last: bool = False, predict_edge: bool = False,
+                 init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if pretrained is not None:
             backbone = dict(backbone, init_cfg=dict(type='Pretrained', checkpoint=pretrained))
@@ -64,6 +76,11 @@ class EncoderDecoder(BaseModel):
             self.auxiliary_head = MODELS.build(auxiliary_head)
         self.train_cfg = train_cfg
         self.test_cfg = self._check_test_cfg(dict(test_cfg or dict(mode='whole')))
+        self._check_extra_inputs()
+        if predict_edge and 'edge' not in self.decode_head.output_names:
+            raise ConfigError(f'model.predict_edge=True: {type(self.decode_head).__name__} '
+                              'predicts no edge map')
+        self.predict_edge = predict_edge
         self.channels_last = False
         if channels_last:
             to_channels_last(self)
@@ -88,84 +105,141 @@ class EncoderDecoder(BaseModel):
                                   "device such as 'cpu' or 'cuda', or None") from None
         return test_cfg
 
+    def _prefixed_heads(self) -> List[Tuple[str, nn.Module]]:
+        """``(log prefix, head)``: ``decode``, then ``aux`` or ``aux_0``, ``aux_1``, ..."""
+        heads = [('decode', self.decode_head)]
+        if isinstance(self.auxiliary_head, nn.ModuleList):
+            heads += [(f'aux_{i}', head) for i, head in enumerate(self.auxiliary_head)]
+        elif self.auxiliary_head is not None:
+            heads.append(('aux', self.auxiliary_head))
+        return heads
+
+    def _check_extra_inputs(self) -> None:
+        """Every extra input a head reads must come from the data preprocessor."""
+        made = getattr(self.data_preprocessor, 'input_names', ('img',))
+        for _, head in self._prefixed_heads():
+            missing = {k: v for k, v in head.extra_inputs.items() if k not in made}
+            if missing:
+                raise ConfigError(
+                    f'model.data_preprocessor: {type(head).__name__} reads the input(s) '
+                    f'{list(missing)} beside the image, which '
+                    f'{type(self.data_preprocessor).__name__} does not make: '
+                    + '; '.join(f'{k}: {v}' for k, v in missing.items()))
+
+    def _split_inputs(self, inputs: Inputs) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """The image and the dict of named inputs (``'img'`` included)."""
+        named = inputs if isinstance(inputs, dict) else dict(img=inputs)
+        for _, head in self._prefixed_heads():
+            missing = {k: v for k, v in head.extra_inputs.items() if k not in named}
+            if missing:
+                got = f'a {tuple(inputs.shape)} tensor' if isinstance(inputs, torch.Tensor) \
+                    else f'inputs {list(named)}'
+                raise DataError(f'{type(head).__name__} reads the input(s) {list(missing)} '
+                                f'beside the image; pass inputs as a dict with keys '
+                                f"{['img', *missing]} ("
+                                + '; '.join(f'{k}: {v}' for k, v in missing.items())
+                                + f'), got {got}')
+        return named['img'], named
+
     def _logits_device(self, inputs: torch.Tensor) -> torch.device:
         """Where full-image logits live: ``test_cfg.logits_device``, else the input's device."""
         device = self.test_cfg.get('logits_device')
         return torch.device(device) if device is not None else inputs.device
 
-    def extract_feat(self, inputs: torch.Tensor):
-        x = self.backbone(inputs)
+    def extract_feat(self, img: torch.Tensor):
+        x = self.backbone(img)
         return self.neck(x) if self.neck is not None else x
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List[SegDataSample]] = None,
+    def forward(self, inputs: Inputs, data_samples: Optional[List[SegDataSample]] = None,
                 mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.decode_head.forward(self.extract_feat(inputs))
+            return self.encode_decode(inputs)['seg']
         raise ValueError(f"forward mode {mode!r}: expected 'loss', 'predict' or 'tensor'")
 
-    def loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> dict:
-        x = self.extract_feat(inputs)
-        losses = {f'decode.{k}': v for k, v in self.decode_head.loss(x, data_samples).items()}
-        if isinstance(self.auxiliary_head, nn.ModuleList):
-            for i, head in enumerate(self.auxiliary_head):
-                losses.update({f'aux_{i}.{k}': v for k, v in head.loss(x, data_samples).items()})
-        elif self.auxiliary_head is not None:
-            losses.update({f'aux.{k}': v for k, v in self.auxiliary_head.loss(x, data_samples).items()})
+    def loss(self, inputs: Inputs, data_samples: List[SegDataSample]) -> dict:
+        img, named = self._split_inputs(inputs)
+        x = self.extract_feat(img)
+        size = data_samples[0].gt_sem_seg.shape
+        losses = {}
+        for prefix, head in self._prefixed_heads():
+            losses.update({f'{prefix}.{k}': v
+                           for k, v in head.loss(x, size, named, data_samples).items()})
         return losses
 
-    def encode_decode(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Logits at the input's size."""
-        return self.decode_head.predict(self.extract_feat(inputs), size=inputs.shape[2:])
+    def encode_decode(self, inputs: Inputs) -> Dict[str, torch.Tensor]:
+        """The decode head's outputs at the input's size."""
+        img, named = self._split_inputs(inputs)
+        return self.decode_head.predict(self.extract_feat(img), size=img.shape[2:], extras=named)
 
-    def slide_inference(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Logits from overlapping ``crop_size`` windows, averaged where they overlap."""
+    def slide_inference(self, inputs: Inputs) -> Dict[str, torch.Tensor]:
+        """Outputs from overlapping ``crop_size`` windows of every named input, averaged
+        where they overlap."""
+        img, named = self._split_inputs(inputs)
         h_stride, w_stride = self.test_cfg['stride']
         h_crop, w_crop = self.test_cfg['crop_size']
-        batch, _, h_img, w_img = inputs.shape
+        batch, _, h_img, w_img = img.shape
         h_grids = max(h_img - h_crop + h_stride - 1, 0) // h_stride + 1
         w_grids = max(w_img - w_crop + w_stride - 1, 0) // w_stride + 1
-        device = self._logits_device(inputs)
-        logits = inputs.new_zeros((batch, self.num_classes, h_img, w_img), device=device)
-        count = inputs.new_zeros((1, 1, h_img, w_img), device=device)
+        device = self._logits_device(img)
+        outputs = {}
+        count = img.new_zeros((1, 1, h_img, w_img), device=device)
         for h_idx in range(h_grids):
             for w_idx in range(w_grids):
                 y1 = min(h_idx * h_stride, max(h_img - h_crop, 0))
                 x1 = min(w_idx * w_stride, max(w_img - w_crop, 0))
                 y2, x2 = min(y1 + h_crop, h_img), min(x1 + w_crop, w_img)
-                window = self.encode_decode(inputs[:, :, y1:y2, x1:x2])
-                logits[:, :, y1:y2, x1:x2] += window.to(device)
+                windows = self.encode_decode({k: v[:, :, y1:y2, x1:x2] for k, v in named.items()})
+                for name, window in windows.items():
+                    if name not in outputs:
+                        outputs[name] = img.new_zeros((batch, window.shape[1], h_img, w_img),
+                                                      device=device)
+                    outputs[name][:, :, y1:y2, x1:x2] += window.to(device)
                 count[:, :, y1:y2, x1:x2] += 1
-        return logits.div_(count)
+        return {name: x.div_(count) for name, x in outputs.items()}
 
-    def inference(self, inputs: torch.Tensor) -> torch.Tensor:
+    def inference(self, inputs: Inputs) -> Dict[str, torch.Tensor]:
+        """The decode head's outputs at the input size, whole or from sliding windows."""
         if self.test_cfg['mode'] == 'slide':
             return self.slide_inference(inputs)
-        return self.encode_decode(inputs).to(self._logits_device(inputs))
+        img = self._split_inputs(inputs)[0]
+        device = self._logits_device(img)
+        return {name: x.to(device) for name, x in self.encode_decode(inputs).items()}
 
-    def predict(self, inputs: torch.Tensor,
+    def predict(self, inputs: Inputs,
                 data_samples: Optional[List[SegDataSample]] = None) -> List[SegDataSample]:
-        """Predict class maps at each image's original size."""
+        """Predict class maps (and ``pred_edge`` with ``predict_edge``) at each image's
+        original size."""
+        img = self._split_inputs(inputs)[0]
         if data_samples is None:
-            data_samples = [SegDataSample(metainfo=dict(img_shape=inputs.shape[2:],
-                                                        ori_shape=inputs.shape[2:]))
-                            for _ in range(inputs.shape[0])]
+            data_samples = [SegDataSample(metainfo=dict(img_shape=img.shape[2:],
+                                                        ori_shape=img.shape[2:]))
+                            for _ in range(img.shape[0])]
         return self.postprocess_result(self.inference(inputs), data_samples)
 
-    def postprocess_result(self, seg_logits: torch.Tensor,
+    def postprocess_result(self, outputs: Dict[str, torch.Tensor],
                            data_samples: List[SegDataSample]) -> List[SegDataSample]:
-        """Crop the padding, undo a test-time flip, resize to ``ori_shape``, argmax."""
+        """Crop the padding, undo a test-time flip, resize to ``ori_shape``; argmax of
+        ``'seg'``, and the ``'edge'`` probability with ``predict_edge``."""
+        seg_logits = outputs['seg']
+        edge = torch.sigmoid(outputs['edge']) if self.predict_edge else None
         for i, sample in enumerate(data_samples):
-            h, w = sample.metainfo.get('img_shape', seg_logits.shape[2:])
-            logits = seg_logits[i:i + 1, :, :h, :w]
-            if sample.metainfo.get('flip', False):
-                dims = (2,) if sample.metainfo.get('flip_direction') == 'vertical' else (3,)
-                logits = logits.flip(dims=dims)
-            ori_shape = sample.metainfo.get('ori_shape', (h, w))
-            logits = resize(logits, size=ori_shape, align_corners=self.align_corners)[0]
+            logits = self._to_original(seg_logits[i:i + 1], sample)
             sample.seg_logits = PixelData(data=logits)
             sample.pred_sem_seg = PixelData(data=class_argmax(logits, dim=0)[None])
+            if edge is not None:
+                sample.pred_edge = PixelData(data=self._to_original(edge[i:i + 1], sample))
         return data_samples
+
+    def _to_original(self, maps: torch.Tensor, sample: SegDataSample) -> torch.Tensor:
+        """``(1, C, H, W)`` maps at the input size -> ``(C, h, w)`` at ``ori_shape``."""
+        h, w = sample.metainfo.get('img_shape', maps.shape[2:])
+        maps = maps[:, :, :h, :w]
+        if sample.metainfo.get('flip', False):
+            dims = (2,) if sample.metainfo.get('flip_direction') == 'vertical' else (3,)
+            maps = maps.flip(dims=dims)
+        ori_shape = sample.metainfo.get('ori_shape', (h, w))
+        return resize(maps, size=ori_shape, align_corners=self.align_corners)[0]

@@ -1,13 +1,16 @@
+import os.path as osp
+
 import pytest
 import torch
 
+from segkit.config import load_config
 from segkit.models.backbones import ResNetV1c
 from segkit.models.decode_heads import GCNHead
 from segkit.models.decode_heads.gcn_head import bilinear_deconv
 from segkit.models.layers import BoundaryRefine, GlobalConvBlock
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
-from tests.helpers import make_samples
+from tests.helpers import REPO, make_samples
 
 CHANNELS = (8, 16, 32, 64)
 
@@ -26,7 +29,8 @@ def test_block_counts_and_no_classifier():
     assert sum(isinstance(m, GlobalConvBlock) for m in head.modules()) == 4
     assert sum(isinstance(m, BoundaryRefine) for m in head.modules()) == 9
     assert head.gcns[0].conv_l1.kernel_size == (15, 1)  # the paper's k by default
-    assert not hasattr(head, 'conv_seg') and not hasattr(head, 'dropout')
+    assert head.conv_seg is None and head.dropout is None
+    assert not any(k.startswith(('conv_seg', 'dropout')) for k in head.state_dict())
     assert head.deconvs is None
     assert len(tiny_head('deconv').deconvs) == 5  # 3 fusions, to 1/2, to full size
 
@@ -37,10 +41,9 @@ def test_output_is_exactly_the_input_size(upsample, size):
     backbone, head = tiny_backbone(), tiny_head(upsample).eval()
     with torch.no_grad():
         feats = backbone(torch.randn(1, 3, *size))
-        assert head.predict(feats, size=size).shape == (1, 3, *size)
-        # Without a size: 4x the 1/4 map (the segmentor's 'tensor' mode).
-        h4, w4 = feats[0].shape[2:]
-        assert head(feats).shape == (1, 3, 4 * h4, 4 * w4)
+        # Built at the size the segmentor passes, not resized to it afterwards.
+        assert head(feats, size, {})['seg'].shape == (1, 3, *size)
+        assert head.predict(feats, size=size)['seg'].shape == (1, 3, *size)
 
 
 def test_loss_at_the_label_size_reaches_every_parameter():
@@ -50,7 +53,7 @@ def test_loss_at_the_label_size_reaches_every_parameter():
         feats = backbone(torch.randn(2, 3, 45, 51))
         labels = torch.randint(0, 3, (2, 45, 51))
         labels[:, :3] = 255
-        losses = head.loss(feats, make_samples(labels))
+        losses = head.loss(feats, (45, 51), {}, make_samples(labels))
         assert set(losses) == {'loss_ce', 'acc_seg'}
         losses['loss_ce'].backward()
         no_grad = [n for n, p in head.named_parameters()
@@ -88,3 +91,12 @@ def test_deconv_starts_as_linear_interpolation():
 def test_config_mistakes_are_refused(cfg, match):
     with pytest.raises(ConfigError, match=match):
         GCNHead(**dict(dict(in_channels=CHANNELS, num_classes=3), **cfg))
+
+
+def test_tensor_mode_of_the_voc_config_gives_input_size_logits():
+    cfg = load_config(osp.join(REPO, 'configs', 'gcn_r101_voc.py'))
+    cfg.model.pretrained = None
+    model = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 97, 129), mode='tensor')
+    assert out.shape == (1, 21, 97, 129)

@@ -3,7 +3,9 @@ import torch
 from mmengine.structures import PixelData
 
 from segkit.models.decode_heads import GSCNNHead
-from segkit.utils.errors import ConfigError
+from segkit.models.losses import boundary_bce, cross_entropy, edge_attention_ce
+from segkit.models.utils import resize
+from segkit.utils.errors import ConfigError, DataError
 from tests.helpers import make_samples
 
 SIZE = 32  # input size; the fine map is at 1/4, the gating maps at 1/8
@@ -16,13 +18,18 @@ def build(**kwargs):
     return GSCNNHead(**{**cfg, **kwargs})
 
 
-def features(batch=2, gradient=True):
+def features(batch=2):
     torch.manual_seed(0)
     feats = [torch.randn(batch, 8, SIZE // 4, SIZE // 4)]
     feats += [torch.randn(batch, c, SIZE // 8, SIZE // 8) for c in (12, 16, 20)]
-    if gradient:
-        feats.append((torch.rand(batch, 1, SIZE, SIZE) > 0.8).float())
     return tuple(feats)
+
+
+def extras(batch=2):
+    """The named inputs: the image and its Canny edges."""
+    torch.manual_seed(1)
+    return dict(img=torch.randn(batch, 3, SIZE, SIZE),
+                edge=(torch.rand(batch, 1, SIZE, SIZE) > 0.8).float())
 
 
 def samples_with_edges(batch=2):
@@ -50,38 +57,56 @@ def test_structure_follows_the_paper():
 
 def test_outputs_losses_and_gradients():
     head = build()
-    seg_logits, edge_logits = head(features())
-    assert seg_logits.shape == (2, 3, SIZE // 4, SIZE // 4)
-    assert edge_logits.shape == (2, 1, SIZE, SIZE)
-    losses = head.loss(features(), samples_with_edges())
-    assert set(losses) == {'loss_ce', 'acc_seg', 'loss_edge', 'loss_att', 'loss_dual'}
+    outputs = head(features(), (SIZE, SIZE), extras())
+    assert outputs['seg'].shape == (2, 3, SIZE // 4, SIZE // 4)
+    assert outputs['edge'].shape == (2, 1, SIZE, SIZE)
+    losses = head.loss(features(), (SIZE, SIZE), extras(), samples_with_edges())
+    assert list(losses) == ['loss_ce', 'loss_edge', 'loss_att', 'loss_dual', 'acc_seg']
     sum(v for k, v in losses.items() if k.startswith('loss_')).backward()
     unused = [n for n, p in head.named_parameters() if p.grad is None]
     assert not unused, f'parameters without gradient (DDP would fail): {unused}'
 
 
-def test_image_gradient_reaches_the_segmentation():
+def test_losses_read_the_outputs_and_targets_their_configs_name():
+    head = build()
+    outputs = {k: v.detach() for k, v in head(features(), (SIZE, SIZE), extras()).items()}
+    samples = samples_with_edges()
+    losses = head.loss_by_feat(outputs, samples)
+    seg = resize(outputs['seg'], (SIZE, SIZE))
+    labels = torch.stack([s.gt_sem_seg.data[0] for s in samples])
+    edge_labels = torch.stack([s.gt_edge_map.data[0] for s in samples]).long()
+    assert torch.equal(losses['loss_edge'], 20 * boundary_bce(outputs['edge'], edge_labels))
+    assert torch.equal(losses['loss_att'], edge_attention_ce(seg, labels, outputs['edge']))
+    # Any loss reads the target its config names, with the head's ignore_index.
+    head = build(loss_decode=[dict(type='CrossEntropyLoss'),
+                              dict(type='CrossEntropyLoss', loss_name='loss_x',
+                                   target='gt_edge_map')], ignore_index=1)
+    value = head.loss_by_feat(outputs, samples)['loss_x']
+    assert torch.equal(value, cross_entropy(seg, edge_labels, ignore_index=1))
+    assert not torch.equal(value, cross_entropy(seg, edge_labels))
+
+
+def test_canny_edges_reach_the_segmentation():
     head = build().eval()
-    feats = features()
+    named = extras()
     with torch.no_grad():
-        before = head(feats)[0]
-        after = head((*feats[:-1], 1 - feats[-1]))[0]
+        before = head(features(), (SIZE, SIZE), named)['seg']
+        after = head(features(), (SIZE, SIZE), dict(named, edge=1 - named['edge']))['seg']
     assert not torch.allclose(before, after)
 
 
-def test_predict_with_and_without_edge():
+def test_predict_resizes_every_output():
     head = build().eval()
     with torch.no_grad():
-        seg = head.predict(features(), size=(40, 40))
-        seg2, edge = head.predict_with_edge(features(), size=(40, 40))
-    assert seg.shape == (2, 3, 40, 40) and torch.equal(seg, seg2)
-    assert edge.shape == (2, 1, 40, 40) and 0 <= edge.min() and edge.max() <= 1
+        outputs = head.predict(features(), size=(40, 40), extras=extras())
+    assert outputs['seg'].shape == (2, 3, 40, 40) and outputs['edge'].shape == (2, 1, 40, 40)
 
 
 def test_losses_can_be_turned_off():
     head = build(loss_edge=None, loss_attention=None, loss_dual=None)
     labels = torch.randint(0, 3, (2, SIZE, SIZE))
-    assert set(head.loss(features(), make_samples(labels))) == {'loss_ce', 'acc_seg'}
+    assert set(head.loss(features(), (SIZE, SIZE), extras(), make_samples(labels))) == \
+        {'loss_ce', 'acc_seg'}
 
 
 def test_user_mistakes():
@@ -90,10 +115,10 @@ def test_user_mistakes():
                   norm_cfg=dict(type='BN'))
     with pytest.raises(ConfigError, match='norm_cfg'):
         build(norm_cfg=None)
-    with pytest.raises(ConfigError, match='ignore_index'):
-        build(loss_dual=dict(type='DualTaskLoss', ignore_index=0))
-    with pytest.raises(ConfigError, match='GSCNNEncoderDecoder'):
-        build()(features(gradient=False) + (torch.randn(2, 20, 4, 4),))
+    with pytest.raises(DataError, match=r"'edge' must be Canny edges \(N, 1, H, W\), got "
+                                        r'\(2, 3, 32, 32\)'):
+        build()(features(), (SIZE, SIZE), dict(extras(), edge=torch.randn(2, 3, SIZE, SIZE)))
     labels = torch.randint(0, 3, (2, SIZE, SIZE))
-    with pytest.raises(ConfigError, match='GenerateEdge'):
-        build().loss(features(), make_samples(labels))
+    with pytest.raises(ConfigError, match="GSCNNHead's loss_edge needs each sample's "
+                                          r"gt_edge_map: put dict\(type='GenerateEdge'\)"):
+        build().loss(features(), (SIZE, SIZE), extras(), make_samples(labels))

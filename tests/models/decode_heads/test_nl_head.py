@@ -29,10 +29,10 @@ def test_forward_order_convs_block_convs_concat():
     with torch.no_grad():
         feat = head.convs[1](head.nl_block(head.convs[0](x)))
         expected = head.conv_seg(head.conv_cat(torch.cat([x, feat], dim=1)))
-        assert torch.allclose(head((x,)), expected)
+        assert torch.allclose(head((x,), (6, 6), {})['seg'], expected)
         without_block = head.conv_seg(head.conv_cat(torch.cat(
             [x, head.convs[1](head.convs[0](x))], dim=1)))
-        assert not torch.allclose(head((x,)), without_block)
+        assert not torch.allclose(head((x,), (6, 6), {})['seg'], without_block)
 
 
 def test_block_is_identity_after_init_weights():
@@ -47,19 +47,19 @@ def test_block_is_identity_after_init_weights():
 def test_shapes_loss_and_gradients(sub_sample):
     head = NLHead(in_channels=16, channels=8, num_classes=3, norm_cfg=BN, sub_sample=sub_sample)
     feats = (torch.randn(2, 16, 8, 8),)
-    assert head(feats).shape == (2, 3, 8, 8)
-    losses = head.loss(feats, make_samples(torch.randint(0, 3, (2, 32, 32))))
+    assert head(feats, (32, 32), {})['seg'].shape == (2, 3, 8, 8)
+    losses = head.loss(feats, (32, 32), {}, make_samples(torch.randint(0, 3, (2, 32, 32))))
     assert set(losses) == {'loss_ce', 'acc_seg'}
     losses['loss_ce'].backward()
     assert all(p.grad is not None for p in head.parameters())
     assert head.nl_block.conv_out.bn.weight.grad.abs().sum() > 0  # the block starts learning
-    assert head.predict(feats, size=(32, 32)).shape == (2, 3, 32, 32)
+    assert head.predict(feats, size=(32, 32))['seg'].shape == (2, 3, 32, 32)
 
 
 def test_without_concat_input():
     head = NLHead(in_channels=16, channels=8, num_classes=3, concat_input=False)
     assert not hasattr(head, 'conv_cat')
-    assert head((torch.randn(1, 16, 4, 4),)).shape == (1, 3, 4, 4)
+    assert head((torch.randn(1, 16, 4, 4),), (4, 4), {})['seg'].shape == (1, 3, 4, 4)
 
 
 def test_num_convs_is_not_an_argument():

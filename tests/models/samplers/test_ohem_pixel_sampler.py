@@ -76,7 +76,7 @@ def test_head_averages_cross_entropy_over_kept_pixels_only():
     head = FCNHead(in_channels=2, channels=2, num_classes=2, num_convs=0, concat_input=False,
                    sampler=sampler)
     assert isinstance(head.sampler, OHEMPixelSampler)
-    losses = head.loss_by_feat(logits, make_samples(label))
+    losses = head.loss_by_feat(dict(seg=logits), make_samples(label))
     keep = torch.zeros(8, dtype=torch.bool)
     keep[[1, 2, 4, 6]] = True
     flat_logits = logits.permute(0, 2, 3, 1).reshape(-1, 2)

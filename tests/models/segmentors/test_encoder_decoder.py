@@ -71,15 +71,15 @@ def test_slide_with_one_covering_window_equals_whole():
     slide.load_state_dict(whole.state_dict())
     x = torch.randn(1, 3, 32, 36)
     with torch.no_grad():
-        assert torch.allclose(whole.inference(x), slide.inference(x), atol=1e-5)
+        assert torch.allclose(whole.inference(x)['seg'], slide.inference(x)['seg'], atol=1e-5)
 
 
 def test_slide_averages_overlapping_windows():
     model = build(dict(mode='slide', crop_size=(16, 16), stride=(8, 8)), aux=False).eval()
     calls = []
-    model.encode_decode = lambda x: calls.append(x.shape) or torch.ones(
-        x.shape[0], 3, *x.shape[2:])
-    logits = model.inference(torch.randn(1, 3, 32, 24))
+    model.encode_decode = lambda x: calls.append(x['img'].shape) or dict(seg=torch.ones(
+        x['img'].shape[0], 3, *x['img'].shape[2:]))
+    logits = model.inference(torch.randn(1, 3, 32, 24))['seg']
     assert len(calls) == 3 * 2
     assert torch.allclose(logits, torch.ones_like(logits))
 
@@ -89,3 +89,13 @@ def test_test_cfg_is_checked():
         build(dict(mode='slide', crop_size=(8, 8), strid=(4, 4)))
     with pytest.raises(ConfigError, match="'sliding'"):
         build(dict(mode='sliding'))
+
+
+def test_tensor_mode_gives_input_size_logits_at_odd_sizes():
+    model = build(aux=False).eval()
+    with torch.no_grad():
+        for size in ((33, 47), (32, 32)):
+            x = torch.randn(1, 3, *size)
+            out = model(x, mode='tensor')
+            assert out.shape == (1, 3, *size)
+            assert torch.equal(out, model.encode_decode(x)['seg'])

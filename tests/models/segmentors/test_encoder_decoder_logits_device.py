@@ -24,15 +24,16 @@ def test_logits_are_accumulated_on_logits_device(mode):
     # The 'meta' device stands in for a second device on a machine without a GPU.
     model = build(dict(mode, logits_device='meta'))
     with torch.no_grad():
-        assert model.inference(torch.randn(1, 3, 40, 36)).device.type == 'meta'
+        assert model.inference(torch.randn(1, 3, 40, 36))['seg'].device.type == 'meta'
 
 
 def test_slide_on_cpu_logits_device_matches_default():
     slide = dict(mode='slide', crop_size=(24, 24), stride=(16, 16))
     x = torch.randn(1, 3, 40, 36)
     with torch.no_grad():
-        expected = build(slide).inference(x)
-        assert torch.allclose(build(dict(slide, logits_device='cpu')).inference(x), expected)
+        expected = build(slide).inference(x)['seg']
+        assert torch.allclose(build(dict(slide, logits_device='cpu')).inference(x)['seg'],
+                              expected)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
@@ -40,8 +41,8 @@ def test_slide_on_gpu_with_cpu_logits():
     slide = dict(mode='slide', crop_size=(24, 24), stride=(16, 16))
     x = torch.randn(2, 3, 40, 36)
     with torch.no_grad():
-        expected = build(slide).cuda().inference(x.cuda())
-        logits = build(dict(slide, logits_device='cpu')).cuda().inference(x.cuda())
+        expected = build(slide).cuda().inference(x.cuda())['seg']
+        logits = build(dict(slide, logits_device='cpu')).cuda().inference(x.cuda())['seg']
     assert logits.device.type == 'cpu'
     assert torch.allclose(logits, expected.cpu(), atol=1e-4)
 
