@@ -1,5 +1,5 @@
 """DeployedSegmentor: an exported model run by ONNX Runtime or OpenVINO, used like a segmentor."""
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -48,24 +48,31 @@ class DeployedSegmentor(BaseModel):
         self.backend_name = backend
         self.backend = load_backend(model_file, backend, num_threads=num_threads)
 
+    predict_edge = False  # the exported model gives 'seg' only
     _logits_device = EncoderDecoder._logits_device
     slide_inference = EncoderDecoder.slide_inference
     inference = EncoderDecoder.inference
     predict = EncoderDecoder.predict
     postprocess_result = EncoderDecoder.postprocess_result
+    _to_original = EncoderDecoder._to_original
+
+    def _split_inputs(self, inputs: Inputs) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """The image and the dict of named inputs, as :class:`EncoderDecoder` splits them."""
+        named = split_inputs(inputs, self.input_names)
+        return named['img'], named
 
     def forward(self, inputs: Inputs, data_samples: Optional[List[SegDataSample]] = None,
                 mode: str = 'predict'):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.encode_decode(inputs)
+            return self.encode_decode(inputs)['seg']
         raise DeployError(f"{self.model_file}: a deployed model predicts only (mode 'predict' "
                           f"or 'tensor'), got mode {mode!r}")
 
-    def encode_decode(self, inputs: Inputs) -> torch.Tensor:
-        """Logits ``(N, num_classes, H, W)`` at the input's size, from the runtime."""
-        feeds = split_inputs(inputs, self.input_names)
+    def encode_decode(self, inputs: Inputs) -> Dict[str, torch.Tensor]:
+        """``{'seg': logits (N, num_classes, H, W)}`` at the input's size, from the runtime."""
+        feeds = self._split_inputs(inputs)[1]
         height, width = feeds['img'].shape[2:]
         fixed = self.meta['input_shape']
         if fixed is not None:
@@ -78,7 +85,7 @@ class DeployedSegmentor(BaseModel):
             feeds = {name: F.pad(t, pad, value=self.pad_val if name == 'img' else 0)
                      for name, t in feeds.items()}
         logits = torch.from_numpy(self.backend(to_numpy(feeds)))
-        return logits[:, :, :height, :width].to(feeds['img'].device)
+        return dict(seg=logits[:, :, :height, :width].to(feeds['img'].device))
 
 
 DEPLOYED_SUFFIXES = ('.onnx', '.xml')  # ONNX; OpenVINO IR from NNCF

@@ -1,8 +1,9 @@
 """The one place that knows how a segmentor takes its inputs and gives logits.
 
-An exported model takes named float inputs, ``img`` ``(N, 3, H, W)`` (normalised, in the
-config's colour order) and, for Gated-SCNN, ``edge`` ``(N, 1, H, W)`` (the Canny map), and
-returns ``seg``: the logits ``(N, num_classes, H, W)`` at the input size.
+An exported model takes the named float inputs of the data preprocessor
+(``input_names``): ``img`` ``(N, 3, H, W)`` (normalised, in the config's colour order)
+and, for Gated-SCNN, ``edge`` ``(N, 1, H, W)`` (the Canny map). It returns ``seg``: the
+segmentor's tensor-mode logits ``(N, num_classes, H, W)`` at the input size.
 """
 from typing import Dict, Sequence, Tuple, Union
 
@@ -10,26 +11,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from segkit.models.segmentors.gscnn_encoder_decoder import GSCNNEncoderDecoder
-
 Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
 
 
 def input_names(segmentor: nn.Module) -> Tuple[str, ...]:
     """The exported model's input names for ``segmentor``."""
-    return ('img', 'edge') if isinstance(segmentor, GSCNNEncoderDecoder) else ('img',)
+    return tuple(getattr(segmentor.data_preprocessor, 'input_names', ('img',)))
 
 
 def split_inputs(inputs: Inputs, names: Sequence[str]) -> Dict[str, torch.Tensor]:
-    """The data preprocessor's ``inputs`` as ``{input name: tensor}``.
-
-    Gated-SCNN's preprocessor appends the Canny map to the image as a fourth channel.
-    """
+    """The data preprocessor's ``inputs`` (the image, or a dict) as ``{name: tensor}``."""
     if isinstance(inputs, dict):
         return {name: inputs[name] for name in names}
-    if len(names) == 1:
-        return {names[0]: inputs}
-    return {'img': inputs[:, :-1], 'edge': inputs[:, -1:]}
+    return {names[0]: inputs}
 
 
 class ExportWrapper(nn.Module):
@@ -41,7 +35,8 @@ class ExportWrapper(nn.Module):
         self.input_names = input_names(segmentor)
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return self.segmentor.encode_decode(torch.cat(inputs, dim=1))
+        named = dict(zip(self.input_names, inputs))
+        return self.segmentor(named if len(named) > 1 else inputs[0], mode='tensor')
 
     def example_inputs(self, batch: int, height: int, width: int,
                        seed: int = 0) -> Tuple[torch.Tensor, ...]:
