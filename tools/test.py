@@ -9,7 +9,7 @@ from segkit.deploy import BACKENDS
 from segkit.utils.cli import run_cli
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a segmentor')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file, or an exported .onnx model')
@@ -37,11 +37,11 @@ def parse_args():
                         help='override config values, e.g. model.test_cfg.mode=slide')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
                         help="'pytorch' under torchrun")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
              out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
              format_only=args.format_only, out_dir=args.out_dir, tta=args.tta,

@@ -1,4 +1,5 @@
 """Static int8 post-training quantization of an exported model, calibrated on real images."""
+import logging
 import os.path as osp
 import tempfile
 from typing import Dict, List, Optional, Sequence
@@ -156,7 +157,13 @@ def quantize_with_nncf(model_file: str, out: str, feeds: List[Dict[str, np.ndarr
     """OpenVINO int8 quantization of ``model_file`` by NNCF, scales from ``feeds``; writes
     OpenVINO IR ``out`` (.xml, weights in the .bin beside it). Returns the settings."""
     ov = import_package('openvino', 'OpenVINO int8 quantization')
-    nncf = import_package('nncf', 'OpenVINO int8 quantization')
+    cuda_log = logging.getLogger('torch.utils.cpp_extension')
+    level = cuda_log.level
+    cuda_log.setLevel(logging.ERROR)  # NNCF's import logs that there is no CUDA
+    try:
+        nncf = import_package('nncf', 'OpenVINO int8 quantization')
+    finally:
+        cuda_log.setLevel(level)
     if not out.lower().endswith('.xml'):
         raise ConfigError(f'{out}: NNCF writes OpenVINO IR; name the output NAME.xml')
     quantized = nncf.quantize(ov.Core().read_model(model_file), nncf.Dataset(feeds),
