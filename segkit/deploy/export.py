@@ -74,7 +74,7 @@ def export_onnx(model: torch.nn.Module, out: str, shape: Optional[Sequence[int]]
             torch.onnx.export(wrapper, inputs, out, input_names=list(names),
                               output_names=['seg'], opset_version=OPSET, dynamo=True,
                               external_data=False,
-                              dynamic_shapes=tuple(dims for _ in names))
+                              dynamic_shapes=(tuple(dims for _ in names),))  # *inputs
         else:
             torch.onnx.export(wrapper, inputs, out, input_names=list(names),
                               output_names=['seg'], opset_version=OPSET, dynamo=False,
