@@ -4,4 +4,5 @@ from .deployed_segmentor import DeployedSegmentor, deployed_model_cfg, is_deploy
 from .export import export_onnx
 from .metadata import read_metadata
 
-__all__ = ['BACKENDS', 'DeployedSegmentor', 'deployed_model_cfg', 'export_onnx', 'is_deployed_model', 'load_backend', 'read_metadata']
+__all__ = ['BACKENDS', 'DeployedSegmentor', 'deployed_model_cfg', 'export_onnx',
+           'is_deployed_model', 'load_backend', 'read_metadata']
