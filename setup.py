@@ -18,10 +18,10 @@ setup(
     version='0.1.0',
     description='Config-driven semantic segmentation on mmengine',
     packages=find_packages(include=['segkit', 'segkit.*']),
-    python_requires='>=3.9',
+    python_requires='>=3.10',
     install_requires=[
-        'torch>=2.1',
-        'torchvision>=0.16',
+        'torch>=2.5',  # torch.serialization.safe_globals (weights-only checkpoint loading)
+        'torchvision>=0.20',
         'mmengine>=0.10.0',
         mmcv_requirement(),
         'opencv-python>=4.5',

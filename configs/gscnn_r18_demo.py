@@ -1,7 +1,10 @@
 # Gated-SCNN on a from-scratch ResNetV1c-18 (output stride 8) learns the built-in demo data
 # (generated into data/demo on first use) on 2 CPU cores, bf16 autocast. Validation reports
 # mIoU and the boundary F-score.
-_base_ = ['_base_/datasets/demo.py', '_base_/default_runtime.py']
+_base_ = [
+    '_base_/datasets/demo.py', '_base_/default_runtime.py',
+    '_base_/schedules/schedule_demo.py'
+]
 crop_size = (128, 128)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
@@ -37,35 +40,12 @@ model = dict(
         loss_attention=dict(type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0),
         loss_dual=dict(type='DualTaskLoss', tau=0.5, loss_weight=1.0)),
     test_cfg=dict(mode='whole'))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(128, 128), ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='GenerateEdge', radius=2),
-    dict(type='PackSegInputs'),
-]
+# GenerateEdge after crop and flip, before packing: the edge labels of loss_edge.
+train_pipeline = [*_base_.train_pipeline[:-1], dict(type='GenerateEdge', radius=2),
+                  dict(type='PackSegInputs')]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='BoundaryFScore', tolerances=(3, 5, 9, 12)),
 ]
 test_evaluator = val_evaluator
-optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0005))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=100, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=100, end=1500, by_epoch=False),
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1500, val_interval=300)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=300, max_keep_ckpts=2,
-                    save_best='mIoU'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))

@@ -7,16 +7,9 @@ _base_ = [
 ]
 crop_size = (512, 1024)
 model = dict(data_preprocessor=dict(size=crop_size))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='GenerateEdge', radius=2),
-    dict(type='PackSegInputs'),
-]
+# GenerateEdge after crop and flip, before packing: the edge labels of loss_edge.
+train_pipeline = [*_base_.train_pipeline[:-1], dict(type='GenerateEdge', radius=2),
+                  dict(type='PackSegInputs')]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),

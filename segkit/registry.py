@@ -12,11 +12,9 @@ from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
-from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
@@ -26,7 +24,6 @@ from mmengine.registry import Registry
 
 SCOPE = 'segkit'
 
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope=SCOPE)
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['segkit.engine'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['segkit.engine'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['segkit.datasets'])
@@ -43,9 +40,6 @@ OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, scope=SCOPE,
                       locations=['segkit.engine'])
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope=SCOPE,
                           locations=['segkit.engine'])
-OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',
-                                      parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE,
-                                      locations=['segkit.engine'])
 PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS,
                             scope=SCOPE, locations=['segkit.engine'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE,

@@ -4,7 +4,7 @@ import runpy
 import numpy as np
 import pytest
 
-from segkit.utils.class_weights import class_weights_from_config
+from segkit.analysis.class_weights import class_weights_from_config
 
 from tests.helpers import REPO
 

@@ -7,7 +7,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from segkit.utils.class_weights import METHODS, class_weights_from_config, format_class_weights
+from segkit.analysis.class_weights import METHODS, class_weights_from_config, format_class_weights
 from segkit.utils.cli import run_cli
 
 

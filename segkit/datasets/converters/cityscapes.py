@@ -14,39 +14,18 @@ import os.path as osp
 from typing import List, Tuple
 
 import numpy as np
-from cityscapesscripts.helpers.labels import labels as CS_LABELS
 from cityscapesscripts.preparation.json2labelImg import json2labelImg
 from PIL import Image
 
 from segkit.utils.errors import DataError
 
+from ..cityscapes_labels import LABEL_IDS_SUFFIX, TRAIN_IDS_SUFFIX, label_id_to_train_id
 from .parallel import map_with_progress
 
 GT_DIR = 'gtFine'
 POLYGONS_SUFFIX = '_gtFine_polygons.json'
-LABEL_IDS_SUFFIX = '_gtFine_labelIds.png'
-TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
-IGNORE_INDEX = 255
 HINT = ('Download gtFine_trainvaltest.zip and leftImg8bit_trainvaltest.zip from '
         'https://www.cityscapes-dataset.com/downloads/ and extract them into data/cityscapes.')
-
-
-def label_id_to_train_id() -> np.ndarray:
-    """A 256-entry lookup table from Cityscapes label ids to train ids (255 = ignored)."""
-    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
-    for label in CS_LABELS:
-        if label.id >= 0 and 0 <= label.trainId < IGNORE_INDEX:
-            lut[label.id] = label.trainId
-    return lut
-
-
-def train_id_to_label_id() -> np.ndarray:
-    """A 256-entry lookup table from train ids back to label ids (unknown -> 0, unlabeled)."""
-    lut = np.zeros(256, dtype=np.uint8)
-    for label in CS_LABELS:
-        if label.id >= 0 and 0 <= label.trainId < IGNORE_INDEX:
-            lut[label.trainId] = label.id
-    return lut
 
 
 def _convert(task: Tuple[str, str]) -> None:

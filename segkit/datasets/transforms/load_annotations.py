@@ -74,7 +74,8 @@ class LoadAnnotations(BaseTransform):
 
     Args:
         reduce_zero_label: overrides the dataset's ``reduce_zero_label`` when not None.
-        check_labels: check the label values (about 1 ms for a 1024x2048 label).
+        check_labels: check the label values (cheap next to reading the label:
+            ``tools/analysis/label_check_overhead.py``).
     """
 
     def __init__(self, reduce_zero_label: Optional[bool] = None, check_labels: bool = True):

@@ -14,8 +14,8 @@ class OptimWrapper(MMEngineOptimWrapper):
 
     Under the segkit scope, ``type='OptimWrapper'`` builds this class. mmengine frees the
     gradients after ``step()``, so the forward pass takes their memory and backward must
-    allocate them anew; on CPU that means fresh pages from the OS every iteration (4-5x the
-    page faults, 5-10% of a quick-start step). Freeing them where plain PyTorch loops do
+    allocate them anew; on CPU that means fresh pages from the OS every iteration (the
+    training benchmark measures the cost). Freeing them where plain PyTorch loops do
     (``zero_grad(); loss.backward(); step()``) lets backward reuse them. The update itself
     is unchanged, gradient accumulation included; as in plain loops, the last gradients
     stay allocated between iterations (and during validation).

@@ -16,8 +16,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 from PIL import Image
 
-from segkit.datasets.converters.cityscapes import (LABEL_IDS_SUFFIX, TRAIN_IDS_SUFFIX,
-                                                   train_id_to_label_id)
+from segkit.datasets.cityscapes_labels import (LABEL_IDS_SUFFIX, TRAIN_IDS_SUFFIX,
+                                               train_id_to_label_id)
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError, DataError
 

@@ -9,8 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
-from ..layers import build_norm_layer, eval_batch_norms, freeze
-from .resnet_blocks import BasicBlock, Bottleneck
+from ..layers import BasicBlock, Bottleneck, build_norm_layer, eval_batch_norms, freeze
 
 ARCH_SETTINGS = {
     18: (BasicBlock, (2, 2, 2, 2)),

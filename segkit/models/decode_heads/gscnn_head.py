@@ -7,8 +7,7 @@ from torch import nn
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError, DataError
 
-from ..backbones.resnet_blocks import BasicBlock
-from ..layers import ConvModule, GatedSpatialConv
+from ..layers import BasicBlock, ConvModule, GatedSpatialConv
 from ..utils import resize
 from .decode_head import BaseDecodeHead
 

@@ -4,6 +4,8 @@ from .gated_spatial_conv import GatedSpatialConv
 from .global_conv_block import GlobalConvBlock
 from .non_local import NonLocal2d
 from .norm import build_norm_layer, eval_batch_norms, freeze, is_distributed
+from .resnet_blocks import BasicBlock, Bottleneck
 
 __all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'eval_batch_norms', 'freeze',
-           'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv']
+           'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv', 'BasicBlock',
+           'Bottleneck']

@@ -40,7 +40,11 @@ class NonLocal2d(nn.Module):
 
     Parameter names follow MMCV's ``NonLocal2d`` (``g``, ``theta``, ``phi``: ``.conv``;
     ``conv_out``: ``.conv`` + ``.bn``; ``concat_project.conv``; with ``sub_sample``,
-    ``g.0`` and ``phi.0``), so MMSegmentation checkpoints load unchanged.
+    ``g.0`` and ``phi.0``), so MMSegmentation checkpoints load unchanged. segkit keeps its
+    own block rather than ``mmcv.cnn.NonLocal2d`` because MMCV's always materialises the
+    (H*W) x N matrix (4 GiB in fp32 for a whole Cityscapes image at output stride 8), which
+    the fused path never stores; the two give the same outputs from the same weights
+    (tested).
 
     Args:
         in_channels: input (and output) channels.

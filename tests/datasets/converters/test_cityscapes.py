@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from segkit.datasets.converters import convert_cityscapes
-from segkit.datasets.converters.cityscapes import label_id_to_train_id, train_id_to_label_id
+from segkit.datasets.cityscapes_labels import label_id_to_train_id, train_id_to_label_id
 from segkit.datasets.cityscapes_dataset import CITYSCAPES_CLASSES
 from segkit.utils.errors import DataError
 

@@ -1,13 +1,16 @@
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
+from mmengine.dataset import Compose, pseudo_collate
 
 from segkit.config import load_config
 from segkit.models.backbones import ResNetV1c
 from segkit.models.decode_heads import GCNHead
 from segkit.models.decode_heads.gcn_head import bilinear_deconv
 from segkit.models.layers import BoundaryRefine, GlobalConvBlock
+from segkit.models.segmentors import SegTTAModel
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 from tests.helpers import REPO, make_samples
@@ -100,3 +103,26 @@ def test_tensor_mode_of_the_voc_config_gives_input_size_logits():
     with torch.no_grad():
         out = model(torch.randn(1, 3, 97, 129), mode='tensor')
     assert out.shape == (1, 21, 97, 129)
+
+
+def test_tta_flip_view_is_flipped_back_at_the_odd_input_size():
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='EncoderDecoder', data_preprocessor=dict(type='SegDataPreProcessor'),
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8,
+                      strides=(1, 2, 2, 2)),
+        decode_head=dict(type='GCNHead', in_channels=CHANNELS, num_classes=3, kernel_size=7,
+                         upsample='deconv'))).eval()
+    img = np.random.default_rng(0).integers(0, 255, (37, 45, 3), dtype=np.uint8)
+    load, pack = dict(type='LoadImageFromNDArray'), dict(type='PackSegInputs')
+
+    def predict(module, pipeline, image):
+        with torch.no_grad():
+            return module.test_step(pseudo_collate([Compose(pipeline)(dict(img=image))]))[0]
+    plain = predict(model, [load, pack], img).seg_logits.data
+    flipped = predict(model, [load, pack], np.ascontiguousarray(img[:, ::-1])).seg_logits.data
+    pipeline = [load, dict(type='TestTimeAug', transforms=[
+        [dict(type='RandomFlip', prob=0.), dict(type='RandomFlip', prob=1.)], [pack]])]
+    merged = predict(SegTTAModel(module=model, average='logits'), pipeline, img)
+    assert merged.seg_logits.data.shape == (3, 37, 45)
+    torch.testing.assert_close(merged.seg_logits.data, (plain + flipped.flip(2)) / 2)

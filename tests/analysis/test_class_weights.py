@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from segkit.utils.class_weights import (class_weights_from_config, count_label_pixels,
-                                        format_class_weights, inverse_log_weights,
-                                        median_frequency_weights)
+from segkit.analysis.class_weights import (class_weights_from_config, count_label_pixels,
+                                           format_class_weights, inverse_log_weights,
+                                           median_frequency_weights)
 from segkit.utils.errors import ConfigError
 
 from tests.helpers import REPO

@@ -4,7 +4,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from ..layers import build_norm_layer
+from .norm import build_norm_layer
 
 
 class BasicBlock(nn.Module):
