@@ -35,7 +35,9 @@ def error_of(capsys, main, argv) -> str:
     with pytest.raises(SystemExit) as info:
         run_cli(lambda: main(argv))
     assert info.value.code == 2
-    return capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'Traceback' not in err
+    return err.splitlines(keepends=True)[-1]  # the error, after any runtime's log lines
 
 
 def test_tools_test_gives_the_pytorch_miou(files, tmp_path, one_thread):
