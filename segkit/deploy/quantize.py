@@ -115,7 +115,7 @@ def quantize_with_feeds(model_file: str, out: str, feeds: List[Dict[str, np.ndar
         reduce_range: 7-bit weights, which avoids overflow in the uint8 x int8 products of
             CPUs without VNNI (AVX2).
         quant_format: 'qdq' (QuantizeLinear/DequantizeLinear pairs) or 'qoperator'
-            (QLinearConv etc.).
+            (QLinearConv etc.; ONNX Runtime only, OpenVINO cannot read them).
         method: activation range estimation: 'minmax', 'entropy' or 'percentile'.
         op_types: quantize only these ONNX op types (default: all that ONNX Runtime can).
     """

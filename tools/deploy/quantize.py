@@ -33,7 +33,8 @@ def parse_args(argv=None):
     parser.add_argument('--reduce-range', action='store_true',
                         help='7-bit weights: avoids uint8 x int8 overflow on CPUs without VNNI')
     parser.add_argument('--format', choices=QUANT_FORMATS, default='qdq',
-                        help='QDQ node pairs or QOperator (QLinearConv) nodes')
+                        help='QDQ node pairs (both runtimes) or QOperator (QLinearConv) nodes '
+                             '(ONNX Runtime only: OpenVINO cannot read them)')
     parser.add_argument('--method', choices=CALIBRATION_METHODS, default='minmax',
                         help='activation range estimation')
     parser.add_argument('--op-types', nargs='+', help='quantize only these ONNX op types')
