@@ -31,5 +31,7 @@ setup(
         'matplotlib>=3.5',
         'cityscapesscripts>=2.2',
     ],
-    extras_require={'tests': ['pytest>=7']},
+    extras_require={'tests': ['pytest>=7'],
+                    'deploy': ['onnx>=1.16', 'onnxscript>=0.1', 'onnxruntime>=1.18',
+                               'openvino>=2024.0', 'nncf>=2.12']},
 )

@@ -1,14 +1,18 @@
-"""Test a checkpoint: python tools/test.py CONFIG CHECKPOINT [options]."""
+"""Test a checkpoint or an exported model: python tools/test.py CONFIG CHECKPOINT|MODEL.onnx
+[--backend onnxruntime|openvino] [options]."""
 import argparse
 
 from segkit.apis import run_test
+from segkit.deploy import BACKENDS
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a segmentor')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file, or an exported .onnx model')
+    parser.add_argument('--backend', choices=BACKENDS, default='onnxruntime',
+                        help='runtime of a .onnx model')
     parser.add_argument('--work-dir', help='where the log goes')
     parser.add_argument('--show-dir', help='save image / ground truth / prediction PNGs here')
     parser.add_argument('--out', help='save predicted class maps (palette PNGs) here')
@@ -31,16 +35,16 @@ def parse_args():
                         help='override config values, e.g. model.test_cfg.mode=slide')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help="'pytorch' under torchrun, 'slurm' under srun")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
              out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
              format_only=args.format_only, out_dir=args.out_dir, tta=args.tta,
              bf16=args.bf16, channels_last=args.channels_last,
-             fuse_conv_bn=args.fuse_conv_bn, compile=args.compile)
+             fuse_conv_bn=args.fuse_conv_bn, compile=args.compile, backend=args.backend)
 
 
 if __name__ == '__main__':

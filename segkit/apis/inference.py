@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from torch import nn
 
 from segkit.config import load_config
+from segkit.deploy import deployed_model_cfg, is_deployed_model
 from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import DATASETS, MODELS
 from segkit.utils import register_all_modules
@@ -26,20 +27,25 @@ PALETTE_SEED = 42  # colours for datasets that define no palette
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None,
                fuse_conv_bn: bool = False, channels_last: bool = False,
-               compile: bool = False) -> nn.Module:
+               compile: bool = False, backend: str = 'onnxruntime') -> nn.Module:
     """Build the config's segmentor in eval mode on ``device`` and load ``checkpoint``.
 
     The checkpoint must fit the model exactly (no missing or unexpected keys). Without one
-    the weights are random, which is logged. The model gets ``cfg`` (the config) and
-    ``dataset_meta`` (``classes`` and ``palette`` of the config's test dataset).
+    the weights are random, which is logged. A ``.onnx`` checkpoint (from
+    ``tools/deploy/export.py`` or ``quantize.py``) gives a
+    :class:`segkit.deploy.DeployedSegmentor` run by ``backend`` on the CPU. The model gets
+    ``cfg`` (the config) and ``dataset_meta`` (``classes`` and ``palette`` of the config's
+    test dataset).
 
     Args:
         config: config file path, or a loaded Config.
-        checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1500.pth``.
+        checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1500.pth``, or an
+            exported ``.onnx`` model.
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
         fuse_conv_bn, channels_last, compile: speed options, see
             :func:`segkit.apis.optimize.optimize_for_inference`.
+        backend: runtime of a ``.onnx`` checkpoint: 'onnxruntime' or 'openvino'.
     """
     register_all_modules()
     if isinstance(config, str):
@@ -54,6 +60,9 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
         raise ConfigError(f"device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'") from None
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise ConfigError(f"device {str(device)!r}: CUDA is not available here; use 'cpu'")
+    if is_deployed_model(checkpoint):
+        return _init_deployed_model(cfg, checkpoint, device, backend,
+                                    fuse_conv_bn or channels_last or compile)
     model = MODELS.build(cfg.model)
     if checkpoint is None:
         print_log('init_model: no checkpoint given, the model has random weights',
@@ -64,6 +73,18 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     model.dataset_meta = dataset_metainfo(cfg)
     return optimize_for_inference(model.to(device), fuse_conv_bn=fuse_conv_bn,
                                   channels_last=channels_last, compile=compile)
+
+
+def _init_deployed_model(cfg: Config, model_file: str, device: torch.device, backend: str,
+                         speed_options: bool) -> nn.Module:
+    if device.type != 'cpu' or speed_options:
+        raise ConfigError(f'{model_file}: an exported model runs on the CPU with its own '
+                          "runtime; use device='cpu' without fuse_conv_bn, channels_last or "
+                          'compile')
+    model = MODELS.build(deployed_model_cfg(cfg, model_file, backend))
+    model.cfg = cfg
+    model.dataset_meta = dataset_metainfo(cfg)
+    return model.eval()
 
 
 def dataset_metainfo(cfg: Config) -> dict:

@@ -23,17 +23,21 @@ class SegInferencer:
 
     Args:
         config: config file path, or a loaded Config.
-        checkpoint: weights, matched strictly (random weights when None).
+        checkpoint: weights, matched strictly (random weights when None), or an exported
+            ``.onnx`` model.
         device: 'cpu', 'cuda' or 'cuda:N'.
         batch_size: images per forward pass.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
+        backend: runtime of a ``.onnx`` checkpoint: 'onnxruntime' or 'openvino'.
     """
 
     def __init__(self, config: Union[str, Config], checkpoint: Optional[str] = None,
-                 device: str = 'cpu', batch_size: int = 1, cfg_options: Optional[dict] = None):
+                 device: str = 'cpu', batch_size: int = 1, cfg_options: Optional[dict] = None,
+                 backend: str = 'onnxruntime'):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError(f'batch_size {batch_size!r}: expected a positive int')
-        self.model = init_model(config, checkpoint, device=device, cfg_options=cfg_options)
+        self.model = init_model(config, checkpoint, device=device, cfg_options=cfg_options,
+                                backend=backend)
         self.batch_size = batch_size
 
     @property

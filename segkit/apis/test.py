@@ -5,6 +5,7 @@ from typing import Optional
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from segkit.deploy import deployed_model_cfg, is_deployed_model
 from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError
@@ -18,12 +19,14 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
              cfg_options: Optional[dict] = None, launcher: str = 'none',
              format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False,
              bf16: bool = False, channels_last: bool = False, fuse_conv_bn: bool = False,
-             compile: bool = False) -> dict:
+             compile: bool = False, backend: str = 'onnxruntime') -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
     Args:
         config: config file path.
-        checkpoint: weights to test; every model key must be present.
+        checkpoint: weights to test; every model key must be present. Or an exported
+            ``.onnx`` model (:mod:`segkit.deploy`), run by ``backend`` through the same
+            data pipeline, test mode (whole or slide) and metrics.
         work_dir: where the log goes.
         show_dir: save image / ground truth / prediction side by side here.
         out: save predicted class maps (palette PNGs) here.
@@ -39,10 +42,16 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         channels_last: weights and input images in NHWC layout.
         fuse_conv_bn: fold BatchNorm into the conv before it.
         compile: ``torch.compile`` the logits computation.
+        backend: runtime of a ``.onnx`` model: 'onnxruntime' or 'openvino'.
     """
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     cfg.load_from = None
     cfg.resume = False
+    deployed = is_deployed_model(checkpoint)
+    if deployed:
+        _use_deployed_model(cfg, config, checkpoint, backend,
+                            tta=tta, bf16=bf16, channels_last=channels_last,
+                            fuse_conv_bn=fuse_conv_bn, compile=compile)
     if tta:
         _use_tta(cfg, config)
     if bf16:
@@ -54,11 +63,25 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         cfg.custom_hooks.append(dict(type='SavePredictionsHook', out_dir=out, show_dir=show_dir))
     runner = Runner.from_cfg(cfg)
     check_num_classes(runner.model, runner.test_dataloader, 'test_dataloader')
+    if deployed:
+        return runner.test()
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     load_model_weights(model.module if tta else model, checkpoint)
     optimize_for_inference(model.module if tta else model, fuse_conv_bn=fuse_conv_bn,
                            channels_last=channels_last, compile=compile)
     return runner.test()
+
+
+def _use_deployed_model(cfg, config: str, model_file: str, backend: str, **options) -> None:
+    """Replace the config's segmentor by the exported ``model_file`` run by ``backend``."""
+    flags = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
+    if flags:
+        raise ConfigError(f"{' '.join(flags)}: not for an exported model ({model_file}); its "
+                          'runtime sets its own precision and layout')
+    if cfg.get('launcher', 'none') != 'none':
+        raise ConfigError(f'{model_file}: an exported model is tested in one process '
+                          '(--launcher none)')
+    cfg.model = deployed_model_cfg(cfg, model_file, backend, config_name=config)
 
 
 def _use_tta(cfg, config: str) -> None:

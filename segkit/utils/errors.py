@@ -19,3 +19,8 @@ class CheckpointError(SegkitError, RuntimeError):
 
 class TrainingError(SegkitError, RuntimeError):
     """Training cannot go on: a loss or the weights became NaN or infinite."""
+
+
+class DeployError(SegkitError, RuntimeError):
+    """A deployed model (.onnx) is unreadable, belongs to another config, or its backend
+    package is missing."""

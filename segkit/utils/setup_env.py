@@ -7,6 +7,7 @@ from mmengine.registry import DefaultScope
 def register_all_modules(init_default_scope: bool = True) -> None:
     """Register all segkit classes; optionally set 'segkit' as the default scope."""
     import segkit.datasets  # noqa: F401
+    import segkit.deploy  # noqa: F401
     import segkit.engine  # noqa: F401
     import segkit.evaluation  # noqa: F401
     import segkit.models  # noqa: F401

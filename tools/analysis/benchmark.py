@@ -1,6 +1,8 @@
 """Speed benchmarks, each variant timed side by side in one run; prints ratios.
 
     python tools/analysis/benchmark.py infer CONFIG --shape 512 1024 [--batch 1] [--json F]
+    python tools/analysis/benchmark.py infer CONFIG --backends torch onnxruntime \
+        onnxruntime-int8 openvino openvino-int8 [--quant-options reduce_range=True]
     python tools/analysis/benchmark.py train CONFIG --shape 128 128 --batch 8 [--json F]
     python tools/analysis/benchmark.py data CONFIG --workers 0 2 --samples 16 [--json F]
 """
@@ -10,11 +12,14 @@ import platform
 import tempfile
 
 import torch
+from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 
 from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
                               benchmark_training)
+from segkit.apis.inference import dataset_metainfo
 from segkit.benchmark.data_pipeline import data_table, write_cityscapes_like
+from segkit.benchmark.deploy import DEPLOY_BACKENDS, backends_table, benchmark_backends
 from segkit.benchmark.inference import inference_table
 from segkit.benchmark.training import training_table
 from segkit.config import load_config
@@ -33,6 +38,12 @@ def parse_args():
     parser.add_argument('--rounds', type=int, default=5, help='timed rounds per variant')
     parser.add_argument('--modes', nargs='+', default=list(INFERENCE_MODES),
                         choices=list(INFERENCE_MODES), help='inference modes (infer)')
+    parser.add_argument('--backends', nargs='+', choices=DEPLOY_BACKENDS,
+                        help='(infer) PyTorch fp32 against exported models on these runtimes, '
+                             'instead of --modes')
+    parser.add_argument('--quant-options', nargs='+', action=DictAction, default={},
+                        help='(infer --backends) ONNX Runtime quantization options, e.g. '
+                             'reduce_range=True quant_format=qoperator')
     parser.add_argument('--workers', type=int, nargs='+', default=[0, 2], help='(data)')
     parser.add_argument('--samples', type=int, default=16, help='samples per worker count (data)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -64,7 +75,15 @@ def main():
         cfg.model.pretrained = None  # speed does not depend on the weights
         model = MODELS.build(cfg.model)
         model.init_weights()
-        if args.kind == 'infer':
+        if args.kind == 'infer' and args.backends:
+            model.cfg, model.dataset_meta = cfg, dataset_metainfo(cfg)
+            results = benchmark_backends(model, args.shape, backends=args.backends,
+                                         rounds=args.rounds, quant_options=args.quant_options)
+            table = backends_table(results)
+            best = max(results, key=lambda n: results[n]['ratio'])
+            summary = (f"fastest: {best} at {results[best]['ratio']:.2f}x torch fp32 "
+                       f"(int8 scales from random images: speed only)")
+        elif args.kind == 'infer':
             results = benchmark_inference(model, args.shape, batch_size=args.batch,
                                           modes=args.modes, rounds=args.rounds,
                                           device=args.device)
