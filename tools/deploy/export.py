@@ -7,7 +7,6 @@ palette, test mode). Test it with ``tools/test.py CONFIG model.onnx``.
 """
 import argparse
 
-
 from segkit.apis import init_model
 from segkit.deploy import export_onnx
 from segkit.utils.cli import CfgOptionsAction, run_cli

@@ -8,7 +8,6 @@ through its test pipeline. ONNX Runtime's int8 .onnx runs on ONNX Runtime and Op
 """
 import argparse
 
-
 from segkit.config import load_config
 from segkit.deploy.quantize import (CALIBRATION_METHODS, QUANT_FORMATS, QUANT_TOOLS,
                                    quantize_onnx)
