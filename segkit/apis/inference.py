@@ -16,7 +16,7 @@ from segkit.registry import DATASETS, MODELS
 from segkit.utils import register_all_modules
 from segkit.utils.errors import ConfigError, DataError
 
-from .optimize import optimize_for_inference
+from .optimize import FAST, optimize_for_inference
 
 ImageInput = Union[str, np.ndarray]
 Prediction = Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]
@@ -26,7 +26,7 @@ PALETTE_SEED = 42  # colours for datasets that define no palette
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None,
                fuse_conv_bn: bool = False, channels_last: bool = False,
-               compile: bool = False) -> nn.Module:
+               compile: bool = False, precision: str = 'fp32', fast: bool = False) -> nn.Module:
     """Build the config's segmentor in eval mode on ``device`` and load ``checkpoint``.
 
     The checkpoint must fit the model exactly (no missing or unexpected keys). Without one
@@ -38,8 +38,10 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
         checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1500.pth``.
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
-        fuse_conv_bn, channels_last, compile: speed options, see
+        fuse_conv_bn, channels_last, compile, precision: speed options, see
             :func:`segkit.apis.optimize.optimize_for_inference`.
+        fast: the fastest options that keep the accuracy on ``device`` (precision 'auto',
+            channels-last, BN folded), as ``tools/test.py --fast``.
     """
     register_all_modules()
     if isinstance(config, str):
@@ -62,8 +64,9 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
         load_model_weights(model, checkpoint)
     model.cfg = cfg
     model.dataset_meta = dataset_metainfo(cfg)
-    return optimize_for_inference(model.to(device), fuse_conv_bn=fuse_conv_bn,
-                                  channels_last=channels_last, compile=compile)
+    options = dict(fuse_conv_bn=fuse_conv_bn, channels_last=channels_last, compile=compile,
+                   precision=precision)
+    return optimize_for_inference(model.to(device), **(dict(options, **FAST) if fast else options))
 
 
 def dataset_metainfo(cfg: Config) -> dict:
