@@ -1,5 +1,6 @@
-# Quick start: DeepLabV3 on a from-scratch ResNetV1c-18 (output stride 8) learns the
-# built-in demo data (generated into data/demo on first use) on 2 CPU cores, bf16 autocast.
+# Quick start: DeepLabV3 on a from-scratch half-width ResNetV1c-18 (output stride 16) learns
+# the built-in demo data (generated into data/demo on first use) in minutes on 2 CPU cores:
+# bf16 autocast where the CPU has native bf16 (AVX512-BF16/AMX), fp32 elsewhere (AVX2).
 _base_ = ['_base_/datasets/demo.py', '_base_/default_runtime.py']
 crop_size = (128, 128)
 norm_cfg = dict(type='BN', requires_grad=True)
@@ -14,16 +15,18 @@ model = dict(
     backbone=dict(
         type='ResNetV1c',
         depth=18,
-        strides=(1, 2, 1, 1),
-        dilations=(1, 1, 2, 4),
+        stem_channels=32,  # half of ResNet-18's widths at output stride 16: a training step
+        base_channels=32,  # costs about a ninth of the full-width output-stride-8 one
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 2),
         contract_dilation=True,
         norm_cfg=norm_cfg),
     decode_head=dict(
         type='ASPPHead',
-        in_channels=512,
+        in_channels=256,
         in_index=3,
-        channels=128,
-        dilations=(1, 2, 4, 6),  # the 1/8 feature map is only 16x16
+        channels=64,
+        dilations=(1, 2, 4, 6),  # small rates: the 1/16 feature map is only 8x8
         dropout_ratio=0.1,
         num_classes=5,
         norm_cfg=norm_cfg,
@@ -31,18 +34,18 @@ model = dict(
     test_cfg=dict(mode='whole'))
 optim_wrapper = dict(
     type='AmpOptimWrapper',
-    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0005))
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0005))  # 0.02: 28 mIoU at 600 iterations
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=100, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=100, end=1500, by_epoch=False),
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=50, end=1200, by_epoch=False),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1500, val_interval=300)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=1200, val_interval=200)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=300, max_keep_ckpts=2,
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2,
                     save_best='mIoU'),
     sampler_seed=dict(type='DistSamplerSeedHook'))
