@@ -34,18 +34,18 @@ model = dict(
     test_cfg=dict(mode='whole'))
 optim_wrapper = dict(
     type='AmpOptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0005))  # 0.02: 28 mIoU at 600 iterations
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0005))  # 0.02: 28 mIoU at 600 iters, 0.1: 38-58
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=50, end=1200, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=50, end=1500, by_epoch=False),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1200, val_interval=200)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=1500, val_interval=300)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2,
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=300, max_keep_ckpts=2,
                     save_best='mIoU'),
     sampler_seed=dict(type='DistSamplerSeedHook'))

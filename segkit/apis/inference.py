@@ -35,7 +35,7 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
 
     Args:
         config: config file path, or a loaded Config.
-        checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1200.pth``.
+        checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1500.pth``.
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
         fuse_conv_bn, channels_last, compile, precision: speed options, see

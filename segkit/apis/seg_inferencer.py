@@ -17,7 +17,7 @@ class SegInferencer:
 
     Example::
 
-        inferencer = SegInferencer('configs/quickstart.py', 'work_dirs/quickstart/iter_1200.pth')
+        inferencer = SegInferencer('configs/quickstart.py', 'work_dirs/quickstart/iter_1500.pth')
         for path, label in inferencer.iter_predictions('data/demo/JPEGImages'):
             ...  # label: (H, W) class indices; inferencer.palette colours them
 
