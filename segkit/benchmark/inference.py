@@ -28,8 +28,8 @@ def select_modes(names: Sequence[str], device) -> List[str]:
     ``device``: the fp32 ones, and the bf16 ones only where the device runs bf16 natively
     (elsewhere it is emulated, many times slower than fp32)."""
     native_bf16 = native_precision(device).dtype is torch.bfloat16
-    groups = dict(all=list(INFERENCE_MODES),
-                  auto=[name for name, mode in INFERENCE_MODES.items() if native_bf16 or not mode[1]])
+    auto = [name for name, mode in INFERENCE_MODES.items() if native_bf16 or not mode[1]]
+    groups = dict(all=list(INFERENCE_MODES), auto=auto)
     selected = []
     for name in names:
         selected += [mode for mode in groups.get(name, [name]) if mode not in selected]

@@ -1,6 +1,7 @@
 """Speed benchmarks, each variant timed side by side in one run; prints ratios.
 
-    python tools/analysis/benchmark.py infer CONFIG --shape 512 1024 [--batch 1] [--modes auto|all|MODE ...] [--json F]
+    python tools/analysis/benchmark.py infer CONFIG --shape 512 1024 [--batch 1] [--json F]
+        [--modes auto|all|MODE ...]
     python tools/analysis/benchmark.py train CONFIG --shape 128 128 --batch 8 [--json F]
     python tools/analysis/benchmark.py data CONFIG --workers 0 2 --samples 16 [--json F]
 """
