@@ -17,6 +17,7 @@ def cpu(monkeypatch):
     def set_cpu(flags, capability='AVX512', onednn_cap=None):
         monkeypatch.setattr(precision, 'cpu_flags', lambda: set(flags))
         monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: capability)
+        monkeypatch.delenv('MKL_ENABLE_INSTRUCTIONS', raising=False)
         if onednn_cap is None:
             monkeypatch.delenv('ONEDNN_MAX_CPU_ISA', raising=False)
         else:
