@@ -14,7 +14,9 @@ from tests.helpers import REPO
 
 @pytest.fixture(scope='module')
 def model():
-    cfg = load_config(osp.join(REPO, 'configs', 'quickstart.py'))
+    cfg = load_config(osp.join(REPO, 'configs', 'quickstart.py'), cfg_options={
+        'model.backbone.base_channels': 16, 'model.backbone.stem_channels': 16,
+        'model.decode_head.in_channels': 128, 'model.decode_head.channels': 16})  # quarter width
     cfg.model.data_preprocessor.size = None
     return MODELS.build(cfg.model)
 
