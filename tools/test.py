@@ -23,8 +23,15 @@ def parse_args(argv=None):
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: the config\'s tta_pipeline (scales, flips) '
                              'and tta_model')
-    parser.add_argument('--bf16', action='store_true',
-                        help='autocast: bf16 on CPU, fp16 on GPU')
+    parser.add_argument('--precision', choices=['fp32', 'auto', 'bf16', 'fp16'],
+                        help="autocast dtype (default fp32); 'auto': the mixed precision this "
+                             'device runs natively, else fp32; bf16/fp16 run even where '
+                             'emulated (slower)')
+    parser.add_argument('--bf16', dest='precision', action='store_const', const='bf16',
+                        help='same as --precision bf16')
+    parser.add_argument('--fast', action='store_true',
+                        help='the fastest mode that keeps the accuracy on this device: '
+                             '--precision auto --channels-last --fuse-conv-bn')
     parser.add_argument('--channels-last', action='store_true',
                         help='NHWC memory layout for weights and images')
     parser.add_argument('--fuse-conv-bn', action='store_true',
@@ -43,8 +50,9 @@ def main(argv=None):
     run_test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
              out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
              format_only=args.format_only, out_dir=args.out_dir, tta=args.tta,
-             bf16=args.bf16, channels_last=args.channels_last,
-             fuse_conv_bn=args.fuse_conv_bn, compile=args.compile, backend=args.backend)
+             precision=args.precision, channels_last=args.channels_last,
+             fuse_conv_bn=args.fuse_conv_bn, compile=args.compile, fast=args.fast,
+             backend=args.backend)
 
 
 if __name__ == '__main__':

@@ -15,7 +15,9 @@ def parse_args():
                         help="train anew in a work dir holding an earlier run's checkpoints, "
                              'writing over them')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed precision (bf16 on CPU and recent GPUs, else fp16)')
+                        help='mixed precision where this device runs it natively (bf16 on '
+                             'AVX512-BF16/AMX CPUs and GPUs >= 8.0, fp16 on older GPUs); fp32 '
+                             'elsewhere, where bf16 would be emulated and slower (logged)')
     parser.add_argument('--channels-last', action='store_true',
                         help='weights and activations in NHWC layout (faster convs, with --amp '
                              'especially)')

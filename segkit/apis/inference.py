@@ -17,7 +17,7 @@ from segkit.registry import DATASETS, MODELS
 from segkit.utils import register_all_modules
 from segkit.utils.errors import ConfigError, DataError
 
-from .optimize import optimize_for_inference
+from .optimize import FAST, optimize_for_inference
 
 ImageInput = Union[str, np.ndarray]
 Prediction = Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]
@@ -27,7 +27,8 @@ PALETTE_SEED = 42  # colours for datasets that define no palette
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None,
                fuse_conv_bn: bool = False, channels_last: bool = False,
-               compile: bool = False, backend: str = 'onnxruntime') -> nn.Module:
+               compile: bool = False, precision: str = 'fp32', fast: bool = False,
+               backend: str = 'onnxruntime') -> nn.Module:
     """Build the config's segmentor in eval mode on ``device`` and load ``checkpoint``.
 
     The checkpoint must fit the model exactly (no missing or unexpected keys). Without one
@@ -43,8 +44,10 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
             exported ``.onnx`` model.
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
-        fuse_conv_bn, channels_last, compile: speed options, see
+        fuse_conv_bn, channels_last, compile, precision: speed options, see
             :func:`segkit.apis.optimize.optimize_for_inference`.
+        fast: the fastest options that keep the accuracy on ``device`` (precision 'auto',
+            channels-last, BN folded), as ``tools/test.py --fast``.
         backend: runtime of a ``.onnx`` checkpoint: 'onnxruntime' or 'openvino'.
     """
     register_all_modules()
@@ -62,7 +65,8 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
         raise ConfigError(f"device {str(device)!r}: CUDA is not available here; use 'cpu'")
     if is_deployed_model(checkpoint):
         return _init_deployed_model(cfg, checkpoint, device, backend,
-                                    fuse_conv_bn or channels_last or compile)
+                                    fuse_conv_bn or channels_last or compile or fast
+                                    or precision != 'fp32')
     model = MODELS.build(cfg.model)
     if checkpoint is None:
         print_log('init_model: no checkpoint given, the model has random weights',
@@ -71,16 +75,17 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
         load_model_weights(model, checkpoint)
     model.cfg = cfg
     model.dataset_meta = dataset_metainfo(cfg)
-    return optimize_for_inference(model.to(device), fuse_conv_bn=fuse_conv_bn,
-                                  channels_last=channels_last, compile=compile)
+    options = dict(fuse_conv_bn=fuse_conv_bn, channels_last=channels_last, compile=compile,
+                   precision=precision)
+    return optimize_for_inference(model.to(device), **(dict(options, **FAST) if fast else options))
 
 
 def _init_deployed_model(cfg: Config, model_file: str, device: torch.device, backend: str,
                          speed_options: bool) -> nn.Module:
     if device.type != 'cpu' or speed_options:
         raise ConfigError(f'{model_file}: an exported model runs on the CPU with its own '
-                          "runtime; use device='cpu' without fuse_conv_bn, channels_last or "
-                          'compile')
+                          "runtime; use device='cpu' without fuse_conv_bn, channels_last, "
+                          'compile, precision or fast')
     model = MODELS.build(deployed_model_cfg(cfg, model_file, backend))
     model.cfg = cfg
     model.dataset_meta = dataset_metainfo(cfg)

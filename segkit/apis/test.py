@@ -10,7 +10,7 @@ from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError
 
-from .optimize import optimize_for_inference
+from .optimize import FAST, optimize_for_inference
 from .runner_cfg import check_num_classes, prepare_cfg
 
 
@@ -18,8 +18,9 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
              show_dir: Optional[str] = None, out: Optional[str] = None,
              cfg_options: Optional[dict] = None, launcher: str = 'none',
              format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False,
-             bf16: bool = False, channels_last: bool = False, fuse_conv_bn: bool = False,
-             compile: bool = False, backend: str = 'onnxruntime') -> dict:
+             precision: Optional[str] = None, channels_last: bool = False,
+             fuse_conv_bn: bool = False, compile: bool = False, fast: bool = False,
+             backend: str = 'onnxruntime') -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
     Args:
@@ -37,11 +38,13 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         out_dir: the test evaluator's ``output_dir`` (results files are kept there).
         tta: test-time augmentation: the config's ``tta_pipeline`` (scales and flips) and
             ``tta_model`` (averages the views' probabilities).
-        bf16: run the model under autocast (the test loop's ``fp16=True``): bf16 on CPU,
-            fp16 on GPU.
+        precision: 'fp32' (default), 'auto' (the mixed precision this device runs natively,
+            else fp32), 'bf16' or 'fp16' (autocast even where emulated, with a warning).
         channels_last: weights and input images in NHWC layout.
         fuse_conv_bn: fold BatchNorm into the conv before it.
         compile: ``torch.compile`` the logits computation.
+        fast: the fastest mode that keeps the accuracy on this device: precision 'auto'
+            (unless ``precision`` is given), channels-last and BN folded.
         backend: runtime of a ``.onnx`` model: 'onnxruntime' or 'openvino'.
     """
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
@@ -50,12 +53,14 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
     deployed = is_deployed_model(checkpoint)
     if deployed:
         _use_deployed_model(cfg, config, checkpoint, backend,
-                            tta=tta, bf16=bf16, channels_last=channels_last,
+                            tta=tta, precision=precision, fast=fast, channels_last=channels_last,
                             fuse_conv_bn=fuse_conv_bn, compile=compile)
+    if fast:
+        precision = precision or FAST['precision']
+        channels_last = channels_last or FAST['channels_last']
+        fuse_conv_bn = fuse_conv_bn or FAST['fuse_conv_bn']
     if tta:
         _use_tta(cfg, config)
-    if bf16:
-        cfg.test_cfg = dict(cfg.get('test_cfg') or dict(type='TestLoop'), fp16=True)
     if format_only or out_dir is not None:
         cfg.test_evaluator = _set_output(cfg.test_evaluator, config, format_only, out_dir)
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='ProgressBarHook')]
@@ -68,7 +73,8 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     load_model_weights(model.module if tta else model, checkpoint)
     optimize_for_inference(model.module if tta else model, fuse_conv_bn=fuse_conv_bn,
-                           channels_last=channels_last, compile=compile)
+                           channels_last=channels_last, compile=compile,
+                           precision=precision or 'fp32')
     return runner.test()
 
 

@@ -38,8 +38,10 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             scratch when there is none), a checkpoint path, or None. Resuming continues
             at the checkpoint's iteration with its optimizer, schedulers, random generator
             states and data position; the model config must be unchanged.
-        amp: mixed precision (bf16 autocast on CPU and recent GPUs, fp16 + loss scaling
-            otherwise).
+        amp: mixed precision where the device runs it natively (``AmpOptimWrapper`` with
+            the policy of :mod:`segkit.utils.precision`): bf16 autocast on CPUs with
+            AVX512-BF16/AMX and GPUs >= 8.0, fp16 + loss scaling on older GPUs, fp32 on CPUs
+            that would emulate bf16.
         channels_last: the model in channels-last layout (``model.channels_last=True``).
         cfg_options: ``{dotted.key: value}`` overrides.
         launcher: 'none', 'pytorch' (under torchrun) or 'slurm' (under srun).

@@ -1,23 +1,39 @@
 """Inference speed of a config's model in several execution modes, and the framework overhead."""
 import copy
 from contextlib import nullcontext
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 import torch
 
 from segkit.models.utils import fuse_conv_bn
+from segkit.utils.precision import native_precision
 
 from .timing import format_table, interleaved_times
 
 # name -> (channels_last, bf16 autocast, fold BN, torch.compile)
 INFERENCE_MODES = {
     'fp32': (False, False, False, False),
-    'channels_last': (True, False, False, False),
+    'fp32+channels_last': (True, False, False, False),
+    'fp32+channels_last+fold_bn': (True, False, True, False),
+    'fp32+channels_last+fold_bn+compile': (True, False, True, True),
     'bf16': (False, True, False, False),
     'bf16+channels_last': (True, True, False, False),
     'bf16+channels_last+fold_bn': (True, True, True, False),
     'bf16+channels_last+fold_bn+compile': (True, True, True, True),
 }
+
+
+def select_modes(names: Sequence[str], device) -> List[str]:
+    """``names`` with 'all' expanded to every mode and 'auto' to the modes worth timing on
+    ``device``: the fp32 ones, and the bf16 ones only where the device runs bf16 natively
+    (elsewhere it is emulated, many times slower than fp32)."""
+    native_bf16 = native_precision(device).dtype is torch.bfloat16
+    auto = [name for name, mode in INFERENCE_MODES.items() if native_bf16 or not mode[1]]
+    groups = dict(all=list(INFERENCE_MODES), auto=auto)
+    selected = []
+    for name in names:
+        selected += [mode for mode in groups.get(name, [name]) if mode not in selected]
+    return selected
 
 
 def prepare_model(model: torch.nn.Module, mode: str) -> torch.nn.Module:
@@ -50,6 +66,7 @@ def benchmark_inference(model: torch.nn.Module, shape: Sequence[int], batch_size
     (preprocess, forward, resize to the image size, argmax) with the bare fp32 forward.
     """
     device = torch.device(device)
+    modes = ['fp32', *(m for m in modes if m != 'fp32')]  # the baseline of the ratios
     model = model.to(device).eval()
     images = torch.randint(0, 256, (batch_size, 3, *shape), dtype=torch.uint8, device=device)
     inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']

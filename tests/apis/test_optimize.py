@@ -8,6 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from segkit.apis.optimize import optimize_for_inference
 from segkit.config import load_config
 from segkit.registry import MODELS
+from segkit.utils import precision
 from tests.helpers import REPO
 
 DEMO_CONFIGS = ['quickstart.py', 'gcn_r18_demo.py', 'nonlocal_r18_demo.py', 'gscnn_r18_demo.py']
@@ -59,9 +60,26 @@ def test_channels_last_and_bf16_agree_with_fp32(images):
     optimize_for_inference(model, fuse_conv_bn=True, channels_last=True)
     assert model.backbone.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
     assert (logits(model, images).argmax(1) == expected).float().mean() > 0.99
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        bf16 = logits(model, images).argmax(1)
-    assert (bf16 == expected).float().mean() > 0.9
+    optimize_for_inference(model, precision='bf16')  # runs even where emulated
+    with torch.no_grad():
+        inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
+        assert model.encode_decode(inputs).dtype is torch.bfloat16
+    assert (logits(model, images).argmax(1) == expected).float().mean() > 0.9
+
+
+@pytest.mark.parametrize('native', [True, False])
+def test_auto_precision_follows_the_policy(monkeypatch, images, native):
+    monkeypatch.setattr(precision, 'cpu_native_bf16',
+                        lambda: None if native else 'the CPU has no AVX512-BF16 or AMX')
+    model = build_eval_model('quickstart.py')
+    expected = logits(model, images)
+    optimize_for_inference(model, precision='auto')
+    with torch.no_grad():
+        inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
+        out = model.encode_decode(inputs)
+    assert out.dtype is (torch.bfloat16 if native else torch.float32)
+    if not native:
+        torch.testing.assert_close(out, expected, rtol=0, atol=0)
 
 
 def test_init_model_speed_options():
@@ -71,3 +89,12 @@ def test_init_model_speed_options():
     assert not model.training
     assert not any(isinstance(m, _BatchNorm) for m in model.modules())
     assert model.decode_head.conv_seg.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_init_model_fast_is_fp32_without_native_bf16(monkeypatch, images):
+    from segkit.apis import init_model
+    monkeypatch.setattr(precision, 'cpu_native_bf16', lambda: 'the CPU has no AVX512-BF16')
+    model = init_model(osp.join(REPO, 'configs', 'quickstart.py'), fast=True)
+    assert not any(isinstance(m, _BatchNorm) for m in model.modules())
+    assert model.decode_head.conv_seg.weight.is_contiguous(memory_format=torch.channels_last)
+    assert logits(model, images).dtype is torch.float32

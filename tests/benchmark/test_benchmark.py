@@ -4,16 +4,19 @@ import os.path as osp
 import pytest
 
 from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
-                              benchmark_training)
+                              benchmark_training, select_modes)
 from segkit.benchmark.data_pipeline import write_cityscapes_like
 from segkit.config import load_config
 from segkit.registry import MODELS
+from segkit.utils import precision
 from tests.helpers import REPO
 
 
 @pytest.fixture(scope='module')
 def model():
-    cfg = load_config(osp.join(REPO, 'configs', 'quickstart.py'))
+    cfg = load_config(osp.join(REPO, 'configs', 'quickstart.py'), cfg_options={
+        'model.backbone.base_channels': 16, 'model.backbone.stem_channels': 16,
+        'model.decode_head.in_channels': 128, 'model.decode_head.channels': 16})  # quarter width
     cfg.model.data_preprocessor.size = None
     return MODELS.build(cfg.model)
 
@@ -22,6 +25,16 @@ def assert_positive(results: dict, keys) -> None:
     for name, values in results.items():
         assert set(values) == set(keys), (name, values)
         assert all(v > 0 for v in values.values()), (name, values)
+
+
+@pytest.mark.parametrize('native', [True, False])
+def test_auto_modes_time_bf16_only_where_native(monkeypatch, native):
+    monkeypatch.setattr(precision, 'cpu_native_bf16', lambda: None if native else 'emulated')
+    modes = select_modes(['auto'], 'cpu')
+    assert 'fp32+channels_last+fold_bn+compile' in modes and 'fp32' in modes
+    assert any(m.startswith('bf16') for m in modes) is native
+    assert select_modes(['all'], 'cpu') == list(INFERENCE_MODES)
+    assert select_modes(['bf16', 'fp32', 'bf16'], 'cpu') == ['bf16', 'fp32']
 
 
 def test_benchmark_inference(model):
@@ -33,7 +46,8 @@ def test_benchmark_inference(model):
 
 
 def test_benchmark_training(model):
-    results = benchmark_training(model, (32, 32), batch_size=2, num_classes=5, rounds=1)
+    results = benchmark_training(model, (32, 32), batch_size=2, num_classes=5, rounds=1,
+                                 ceiling_shape=(1, 8, 8, 8))
     ratios = results.pop('ratios')
     assert set(results) == {'segkit fp32', 'plain fp32', 'segkit amp', 'plain amp',
                             'segkit amp channels-last'}

@@ -138,6 +138,6 @@ def test_input_larger_than_a_fixed_model(files, tmp_path, capsys):
 def test_speed_flags_are_refused(files, tmp_path, capsys):
     config, _, fixed, _, _ = files
     assert error_of(capsys, test_tool.main, [config, fixed, '--work-dir', str(tmp_path),
-                                             '--bf16', '--tta']) == (
-        f'error: --tta --bf16: not for an exported model ({fixed}); its runtime sets its own '
+                                             '--bf16', '--fast', '--tta']) == (
+        f'error: --tta --precision --fast: not for an exported model ({fixed}); its runtime sets its own '
         'precision and layout\n')

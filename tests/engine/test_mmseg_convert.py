@@ -67,6 +67,11 @@ def save_mmseg_checkpoint(model: nn.Module, expected: dict, path: str, prefix: s
 @pytest.mark.parametrize('config, head', [(QUICKSTART, 'deeplabv3'), (NONLOCAL_DEMO, 'nonlocal')],
                          ids=['deeplabv3', 'nonlocal'])
 def test_round_trip_gives_identical_logits(config, head, tmp_path):
+    if config == QUICKSTART:  # the quick start is half width; MMSegmentation's R-18 is not
+        config = str(tmp_path / 'quickstart_full_width.py')
+        with open(config, 'w') as f:
+            f.write(f'_base_ = [{QUICKSTART!r}]\nmodel = dict(backbone=dict(stem_channels=64, '
+                    'base_channels=64), decode_head=dict(in_channels=512))\n')
     torch.manual_seed(0)
     source = build(config)
     cfg = load_config(config).model.decode_head

@@ -45,7 +45,7 @@ def test_get_flops_prints_params_and_flops(model_files, capsys):
     params = sum(p.numel() for p in model.parameters())
     assert f'Params: {params / 1e6:.3f}M ({params})' in printed
     flops = int(printed.split('Flops: ')[1].split('(')[1].split()[0])
-    assert 0.5e9 < flops < 2e9, printed  # ~3.75 GFLOPs at 128x128, a quarter at 64x64
+    assert 5e7 < flops < 2e8, printed  # 0.31 GFLOPs at 128x128, a quarter at 64x64
 
 
 def test_confusion_matrix_from_predictions_and_from_checkpoint(model_files, demo_root, tmp_path,

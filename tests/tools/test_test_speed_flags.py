@@ -1,4 +1,4 @@
-"""tools/test.py --bf16 --channels-last --fuse-conv-bn end to end on the demo data."""
+"""tools/test.py --fast (precision auto, channels-last, BN folded) end to end on the demo data."""
 import re
 
 import torch
@@ -14,10 +14,14 @@ def test_speed_flags_match_fp32(demo_root, tmp_path):
     model = MODELS.build(load_config(f'{REPO}/configs/quickstart.py').model)
     checkpoint = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), checkpoint)
-    mious = []
-    for flags in ([], ['--bf16', '--channels-last', '--fuse-conv-bn']):
+    mious, logs = [], []
+    for flags in ([], ['--fast']):
         proc = run_tool('tools/test.py', 'configs/quickstart.py', checkpoint, *flags,
                         '--work-dir', str(tmp_path / 'test'),
                         '--cfg-options', *demo_options(demo_root, 4))
-        mious.append(float(re.findall(r'mIoU: ([\d.]+)', proc.stdout + proc.stderr)[-1]))
+        logs.append(proc.stdout + proc.stderr)
+        mious.append(float(re.findall(r'mIoU: ([\d.]+)', logs[-1])[-1]))
     assert abs(mious[0] - mious[1]) < 1.0, mious
+    assert 'inference precision' not in logs[0]
+    assert re.search(r'inference precision: (bf16|mixed precision requested, running fp32)'
+                     r'.*; device: .*native bf16 (yes|no)', logs[1])

@@ -1,6 +1,7 @@
 """Speed benchmarks, each variant timed side by side in one run; prints ratios.
 
     python tools/analysis/benchmark.py infer CONFIG --shape 512 1024 [--batch 1] [--json F]
+        [--modes auto|all|MODE ...]
     python tools/analysis/benchmark.py infer CONFIG --backends torch onnxruntime \
         onnxruntime-int8 openvino openvino-int8 [--quant-options reduce_range=True]
     python tools/analysis/benchmark.py train CONFIG --shape 128 128 --batch 8 [--json F]
@@ -8,16 +9,15 @@
 """
 import argparse
 import json
-import platform
 import tempfile
 
 import torch
 from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 
-from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
-                              benchmark_training)
 from segkit.apis.inference import dataset_metainfo
+from segkit.benchmark import (INFERENCE_MODES, benchmark_data_pipeline, benchmark_inference,
+                              benchmark_training, select_modes)
 from segkit.benchmark.data_pipeline import data_table, write_cityscapes_like
 from segkit.benchmark.deploy import DEPLOY_BACKENDS, backends_table, benchmark_backends
 from segkit.benchmark.inference import inference_table
@@ -26,6 +26,7 @@ from segkit.config import load_config
 from segkit.registry import MODELS
 from segkit.utils import register_all_modules
 from segkit.utils.cli import run_cli
+from segkit.utils.precision import device_summary
 
 
 def parse_args():
@@ -36,8 +37,10 @@ def parse_args():
     parser.add_argument('--shape', type=int, nargs=2, default=[512, 1024], metavar=('H', 'W'))
     parser.add_argument('--batch', type=int, default=1)
     parser.add_argument('--rounds', type=int, default=5, help='timed rounds per variant')
-    parser.add_argument('--modes', nargs='+', default=list(INFERENCE_MODES),
-                        choices=list(INFERENCE_MODES), help='inference modes (infer)')
+    parser.add_argument('--modes', nargs='+', default=['auto'],
+                        choices=['auto', 'all', *INFERENCE_MODES],
+                        help="inference modes (infer); 'auto': the fp32 modes, and the bf16 ones "
+                             "where this device runs bf16 natively; 'all': every mode")
     parser.add_argument('--backends', nargs='+', choices=DEPLOY_BACKENDS,
                         help='(infer) PyTorch fp32 against exported models on these runtimes, '
                              'instead of --modes')
@@ -49,12 +52,6 @@ def parse_args():
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--json', help='also write the numbers to this JSON file')
     return parser.parse_args()
-
-
-def machine() -> str:
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name()
-    return f'{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads'
 
 
 def main():
@@ -85,7 +82,8 @@ def main():
                        f"(int8 scales from random images: speed only)")
         elif args.kind == 'infer':
             results = benchmark_inference(model, args.shape, batch_size=args.batch,
-                                          modes=args.modes, rounds=args.rounds,
+                                          modes=select_modes(args.modes, args.device),
+                                          rounds=args.rounds,
                                           device=args.device)
             table = inference_table(results)
             best = max((n for n in results if n != 'predict_overhead'),
@@ -103,7 +101,8 @@ def main():
                        f"{ratios['bf16_conv_speedup']:.2f}x); segkit/plain "
                        f"{ratios['overhead_fp32']:.3f} (fp32), {ratios['overhead_amp']:.3f} (amp)")
     header = (f'{args.kind} benchmark: {args.config}, shape {tuple(args.shape)}, '
-              f'batch {args.batch}, {machine()}, torch {torch.__version__}')
+              f'batch {args.batch}, torch {torch.__version__}\n'
+              f'device: {device_summary(args.device)}')
     print(header, table, f'summary: {summary}', sep='\n')
     if args.json:
         with open(args.json, 'w') as f:

@@ -1,4 +1,5 @@
-# The demo configs' schedule (built-in demo data, 2 CPU cores): bf16 autocast, SGD 0.02,
+# The demo configs' schedule (built-in demo data, 2 CPU cores): mixed precision where the
+# CPU runs it natively (AmpOptimWrapper follows the precision policy), SGD 0.02,
 # 100 warm-up iterations then poly decay over 1500; validate every 300 and keep the last two
 # checkpoints and the best mIoU.
 optim_wrapper = dict(

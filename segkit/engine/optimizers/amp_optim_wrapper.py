@@ -1,24 +1,29 @@
-"""AmpOptimWrapper: mixed precision on any device (bf16 autocast on CPU, fp16 + scaler on GPU)."""
-from contextlib import contextmanager
+"""AmpOptimWrapper: mixed precision where the device runs it natively, on CPU and GPU."""
+from contextlib import contextmanager, nullcontext
 from typing import Optional
 
 import torch
 
 from segkit.registry import OPTIM_WRAPPERS
 from segkit.utils.errors import ConfigError
+from segkit.utils.precision import log_precision, resolve_precision
 
 from .optim_wrapper import OptimWrapper
 
-DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
+DTYPES = ('bfloat16', 'float16')
 
 
 @OPTIM_WRAPPERS.register_module()
 class AmpOptimWrapper(OptimWrapper):
     """Optimizer wrapper that runs the forward pass under ``torch.autocast``.
 
-    Unlike mmengine's, it works on CPU. ``dtype=None`` picks bfloat16 where the device
-    supports it (CPU, Ampere and newer GPUs) and float16 otherwise; float16 scales the loss
-    with a ``GradScaler`` to avoid underflow, bfloat16 needs none.
+    Unlike mmengine's, it works on CPU. ``dtype=None`` follows the precision policy
+    (:mod:`segkit.utils.precision`): bfloat16 on CPUs with native bf16 (AVX512-BF16, AMX)
+    and on GPUs of compute capability 8.0 and up, float16 on older GPUs, and fp32 (no
+    autocast) on CPUs that would emulate bf16, where it is slower than fp32. An explicit
+    dtype always runs, with a warning where it is emulated. float16 scales the loss with a
+    ``GradScaler`` to avoid underflow, bfloat16 needs none. The decision is logged when
+    the first step starts.
 
     Args:
         optimizer: the optimizer.
@@ -39,12 +44,9 @@ class AmpOptimWrapper(OptimWrapper):
 
     def _setup(self, device_type: str) -> None:
         self.device_type = device_type
-        dtype = self.requested_dtype
-        if dtype is None:
-            bf16_ok = device_type == 'cpu' or (device_type == 'cuda'
-                                               and torch.cuda.is_bf16_supported())
-            dtype = 'bfloat16' if bf16_ok else 'float16'
-        self.cast_dtype = DTYPES[dtype]
+        precision = resolve_precision(device_type, self.requested_dtype)
+        log_precision(precision, device_type, self.requested_dtype, what='AmpOptimWrapper')
+        self.cast_dtype = precision.dtype
         if self.cast_dtype is torch.float16:
             self.loss_scaler = torch.amp.GradScaler(device_type)
             if self._pending_scaler_state is not None:
@@ -83,6 +85,7 @@ class AmpOptimWrapper(OptimWrapper):
     def optim_context(self, model: torch.nn.Module):
         if self.device_type is None:
             self._setup(next(model.parameters()).device.type)
-        with super().optim_context(model), torch.autocast(device_type=self.device_type,
-                                                          dtype=self.cast_dtype):
+        autocast = nullcontext() if self.cast_dtype is None else torch.autocast(
+            device_type=self.device_type, dtype=self.cast_dtype)
+        with super().optim_context(model), autocast:
             yield

@@ -9,6 +9,7 @@ from torch import nn
 import segkit  # noqa: F401  (registers segkit's modules)
 from segkit.engine.optimizers import AmpOptimWrapper, OptimWrapper
 from segkit.registry import OPTIM_WRAPPERS
+from segkit.utils import precision
 from segkit.utils.errors import ConfigError
 
 
@@ -60,7 +61,17 @@ def test_segkit_scope_builds_segkit_optim_wrapper():
     assert MMENGINE_OPTIM_WRAPPERS.get('mmengine.OptimWrapper') is MMEngineOptimWrapper
 
 
-def test_amp_on_cpu_runs_the_forward_in_bfloat16_and_trains():
+@pytest.fixture
+def native_bf16(monkeypatch):
+    """Mock whether the CPU runs bf16 natively: ``native_bf16(True)``."""
+    def set_native(native):
+        monkeypatch.setattr(precision, 'cpu_native_bf16',
+                            lambda: None if native else 'the CPU has no AVX512-BF16 or AMX')
+    return set_native
+
+
+def test_amp_on_a_native_bf16_cpu_runs_the_forward_in_bfloat16_and_trains(native_bf16):
+    native_bf16(True)
     net, wrapper, grads = train(AmpOptimWrapper, 3)
     assert wrapper.cast_dtype is torch.bfloat16 and wrapper.loss_scaler is None
     with wrapper.optim_context(net):
@@ -70,6 +81,27 @@ def test_amp_on_cpu_runs_the_forward_in_bfloat16_and_trains():
     for a, b in zip(net.parameters(), fp32.parameters()):
         assert not torch.equal(a, b)  # it trained, in a different precision
         torch.testing.assert_close(a, b, rtol=0.05, atol=0.02)
+
+
+def test_amp_without_native_bf16_runs_fp32_and_says_why(native_bf16, monkeypatch):
+    native_bf16(False)
+    logged = []
+    monkeypatch.setattr(precision, 'print_log', lambda msg, logger, level: logged.append(msg))
+    net, wrapper, _ = train(AmpOptimWrapper, 3)
+    assert wrapper.cast_dtype is None and wrapper.loss_scaler is None
+    fp32, _, _ = train(OptimWrapper, 3)
+    for a, b in zip(net.state_dict().values(), fp32.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)  # exactly the fp32 run
+    assert len(logged) == 1 and logged[0].startswith(
+        'AmpOptimWrapper: mixed precision requested, running fp32: the CPU has no AVX512-BF16')
+
+
+def test_amp_explicit_bfloat16_runs_where_emulated(native_bf16):
+    native_bf16(False)
+    net, wrapper, _ = train(AmpOptimWrapper, 1, dtype='bfloat16')
+    assert wrapper.cast_dtype is torch.bfloat16
+    with wrapper.optim_context(net):
+        assert net(torch.randn(1, 3, 8, 8)).dtype is torch.bfloat16
 
 
 def test_amp_float16_scales_the_loss_and_round_trips_the_scaler():
