@@ -11,8 +11,8 @@ from mmengine.logging import print_log
 from torch import nn
 
 from segkit.config import load_config
-from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import DATASETS, MODELS
+from segkit.utils.checkpoint_io import load_model_weights
 from segkit.utils import register_all_modules
 from segkit.utils.errors import ConfigError, DataError
 

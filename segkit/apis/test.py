@@ -5,8 +5,8 @@ from typing import Optional
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import METRICS
+from segkit.utils.checkpoint_io import load_model_weights
 from segkit.utils.errors import ConfigError
 
 from .optimize import optimize_for_inference

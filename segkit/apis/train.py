@@ -10,7 +10,7 @@ from typing import Optional
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from segkit.engine.checkpoint import safe_load
+from segkit.utils.checkpoint_io import safe_load
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from .runner_cfg import check_num_classes, prepare_cfg
