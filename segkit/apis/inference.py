@@ -11,9 +11,8 @@ from mmengine.logging import print_log
 from torch import nn
 
 from segkit.config import load_config
-from segkit.registry import DATASETS, MODELS
+from segkit.registry import DATASETS, MODELS, register_all_modules
 from segkit.utils.checkpoint_io import load_model_weights
-from segkit.utils import register_all_modules
 from segkit.utils.errors import ConfigError, DataError
 
 from .optimize import optimize_for_inference

@@ -22,7 +22,7 @@ from segkit.utils.errors import CheckpointError
 def build_model_skeleton(config: str) -> nn.Module:
     """The model of a segkit config on the 'meta' device: names and shapes, no memory."""
     from segkit.config import load_config
-    from segkit.utils import register_all_modules
+    from segkit.registry import register_all_modules
     register_all_modules()
     cfg = load_config(config)
     with torch.device('meta'):

@@ -18,8 +18,7 @@ from segkit.benchmark.data_pipeline import data_table, write_cityscapes_like
 from segkit.benchmark.inference import inference_table
 from segkit.benchmark.training import training_table
 from segkit.config import load_config
-from segkit.registry import MODELS
-from segkit.utils import register_all_modules
+from segkit.registry import MODELS, register_all_modules
 from segkit.utils.cli import run_cli
 
 
