@@ -32,6 +32,12 @@ NUMPY_SAFE_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype,
 # How torch.save's legacy (non-zip) format starts: the pickled magic number.
 LEGACY_MAGIC = pickle.dumps(torch.serialization.MAGIC_NUMBER, protocol=2)[2:]
 
+OPENMMLAB_URLS = {
+    'resnet18_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet18_v1c-b5776b93.pth',
+    'resnet50_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth',
+    'resnet101_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth',
+}
+
 DDP_PREFIX = 'module.'
 MAX_LISTED_KEYS = 5
 # Temp files are named '.<target name>.<random><TMP_SUFFIX>' beside their target.
@@ -160,13 +166,6 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module) -> Key
         shape_mismatches=shapes,
         shape_notes=[f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
                      for k in shapes])
-
-
-OPENMMLAB_URLS = {
-    'resnet18_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet18_v1c-b5776b93.pth',
-    'resnet50_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth',
-    'resnet101_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth',
-}
 
 
 def refuse_openmmlab(filename: str, map_location=None):
