@@ -3,6 +3,8 @@
 Each registry imports its ``locations`` lazily the first time it is searched, so a
 config can name any segkit class without the caller importing it first.
 """
+import datetime
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -20,7 +22,7 @@ from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope, Registry
 
 SCOPE = 'segkit'
 
@@ -31,7 +33,8 @@ DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SC
                          locations=['segkit.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE,
                       locations=['segkit.datasets.transforms'])
-MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE, locations=['segkit.models'])
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE,
+                  locations=['segkit.models', 'segkit.deploy'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope=SCOPE,
                           locations=['segkit.models'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS,
@@ -52,3 +55,18 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE)
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE)
 LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE,
                           locations=['segkit.engine'])
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Register all segkit classes; optionally set 'segkit' as the default scope.
+
+    Imports the ``locations`` of every registry (datasets, transforms, models, engine,
+    evaluation), the packages this low layer names but does not import itself.
+    """
+    for registry in (LOOPS, HOOKS, DATASETS, DATA_SAMPLERS, TRANSFORMS, MODELS, MODEL_WRAPPERS,
+                     WEIGHT_INITIALIZERS, OPTIMIZERS, OPTIM_WRAPPERS, PARAM_SCHEDULERS, METRICS,
+                     EVALUATOR, TASK_UTILS, LOG_PROCESSORS):
+        registry.import_from_location()
+    current = DefaultScope.get_current_instance()
+    if init_default_scope and (current is None or current.scope_name != 'segkit'):
+        DefaultScope.get_instance(f'segkit-{datetime.datetime.now()}', scope_name='segkit')

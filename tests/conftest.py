@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from segkit.utils import register_all_modules
+from segkit.registry import register_all_modules
 
 register_all_modules()
 torch.set_num_threads(2)

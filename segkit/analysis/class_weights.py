@@ -11,9 +11,8 @@ from typing import Optional
 import numpy as np
 
 from segkit.config import load_config
-from segkit.registry import DATASETS
+from segkit.registry import DATASETS, register_all_modules
 from segkit.utils.errors import ConfigError
-from segkit.utils.setup_env import register_all_modules
 
 METHODS = ('median_freq', 'inverse_log')
 ENET_C = 1.02  # ENet's c in 1 / ln(c + p): caps weights at 1 / ln(1.02) ~ 50.5

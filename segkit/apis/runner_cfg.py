@@ -15,7 +15,7 @@ from torch import nn
 
 from segkit.config import load_config
 from segkit.models.decode_heads.decode_head import BaseDecodeHead
-from segkit.utils import register_all_modules
+from segkit.registry import register_all_modules
 from segkit.utils.errors import ConfigError
 from segkit.utils.slurm import slurm_to_torch_env
 

@@ -6,8 +6,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from segkit.deploy import deployed_model_cfg, is_deployed_model
-from segkit.engine.checkpoint import load_model_weights
 from segkit.registry import METRICS
+from segkit.utils.checkpoint_io import load_model_weights
 from segkit.utils.errors import ConfigError
 
 from .optimize import FAST, optimize_for_inference

@@ -8,9 +8,9 @@ import socket
 from typing import Optional
 
 from mmengine.logging import print_log
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
-from segkit.engine.checkpoint import safe_load
+from segkit.utils.checkpoint_io import safe_load
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from .runner_cfg import check_num_classes, prepare_cfg
@@ -195,11 +195,17 @@ def _work_dir_lock(work_dir: str):
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint named by ``work_dir/last_checkpoint`` if it exists, else the
-    ``iter_<n>.pth`` in ``work_dir`` with the largest ``n``, else None."""
-    listing = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(listing):
-        with open(listing) as f:
-            listed = f.read().strip()
+    ``iter_<n>.pth`` in ``work_dir`` with the largest ``n``, else None.
+
+    ``last_checkpoint`` is read by mmengine's ``find_latest_checkpoint`` (what the
+    Runner's ``resume='auto'`` uses), which returns the name as written. segkit checks
+    that the file is still there and otherwise takes the newest ``iter_<n>.pth``: a work
+    dir whose listed checkpoint was deleted, or whose ``last_checkpoint`` is missing,
+    resumes from what it holds instead of failing to load or starting from scratch.
+    """
+    # find_latest_checkpoint prints a notice when there is no last_checkpoint: ask only if so
+    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        listed = find_latest_checkpoint(work_dir)
         if osp.isfile(listed):
             return listed
     found = {}

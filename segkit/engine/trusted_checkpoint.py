@@ -2,9 +2,8 @@
 
 ``torch.load(weights_only=False)`` runs whatever code the file's pickle names, so only a
 file from a source the user trusts may go through here. What comes out holds tensors and
-plain Python data only and loads with :func:`segkit.engine.checkpoint.safe_load`.
+plain Python data only and loads with :func:`segkit.utils.checkpoint_io.safe_load`.
 """
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Any, List, Tuple
@@ -13,9 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from segkit.utils.checkpoint_io import safe_load, save_checkpoint_file
 from segkit.utils.errors import CheckpointError
-
-from .checkpoint import safe_load
 
 PLAIN_SCALARS = (str, bytes, int, float, bool, complex, type(None))
 _DROPPED = object()  # marks a value that is not plain data
@@ -74,7 +72,8 @@ def trust_checkpoint(src: str, dst: str) -> List[str]:
     Returns the paths of the values left out (objects that are not plain data).
 
     Raises:
-        CheckpointError: ``src`` is missing or unreadable, or nothing in it is plain data.
+        CheckpointError: ``src`` is missing or unreadable, nothing in it is plain data, or
+            ``dst`` cannot be written.
     """
     if not osp.isfile(src):
         raise CheckpointError(f'checkpoint not found: {src}')
@@ -85,9 +84,6 @@ def trust_checkpoint(src: str, dst: str) -> List[str]:
     data, dropped = plain_data(checkpoint)
     if data is _DROPPED:
         raise CheckpointError(f'{src} holds no tensors or plain data (a {dropped[0]})')
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    tmp = f'{dst}.tmp'
-    torch.save(data, tmp)
-    os.replace(tmp, dst)
+    save_checkpoint_file(data, dst)
     safe_load(dst)  # proves the result loads with weights_only=True
     return dropped

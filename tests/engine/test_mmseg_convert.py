@@ -8,10 +8,9 @@ import torch
 from torch import nn
 
 from segkit.config import load_config
-from segkit.engine.checkpoint import load_model_weights, safe_load
-from segkit.engine.mmseg_convert import (build_model_skeleton, check_state_dict,
-                                         convert_mmseg_checkpoint)
+from segkit.engine.mmseg_convert import build_model_skeleton, convert_mmseg_checkpoint
 from segkit.registry import MODELS
+from segkit.utils.checkpoint_io import check_state_dict, load_model_weights, safe_load
 from segkit.utils.errors import CheckpointError
 from tests.engine import mmseg_reference_keys as ref
 from tests.helpers import REPO

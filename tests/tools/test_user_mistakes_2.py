@@ -17,8 +17,8 @@ from segkit.config import load_config
 from segkit.datasets import PascalVOCDataset
 from segkit.datasets.base_seg_dataset import read_split_list
 from segkit.datasets.transforms import LoadAnnotations, LoadImageFromFile
-from segkit.engine.checkpoint import safe_load
 from segkit.registry import MODELS
+from segkit.utils.checkpoint_io import safe_load
 from segkit.utils.cli import run_cli
 from segkit.utils.errors import CheckpointError, ConfigError, DataError
 

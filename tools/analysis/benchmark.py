@@ -23,8 +23,7 @@ from segkit.benchmark.deploy import DEPLOY_BACKENDS, backends_table, benchmark_b
 from segkit.benchmark.inference import inference_table
 from segkit.benchmark.training import training_table
 from segkit.config import load_config
-from segkit.registry import MODELS
-from segkit.utils import register_all_modules
+from segkit.registry import MODELS, register_all_modules
 from segkit.utils.cli import run_cli
 from segkit.utils.precision import device_summary
 

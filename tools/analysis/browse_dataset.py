@@ -14,8 +14,7 @@ from PIL import Image
 
 from segkit.analysis import augmented_samples
 from segkit.config import load_config
-from segkit.registry import DATASETS
-from segkit.utils import register_all_modules
+from segkit.registry import DATASETS, register_all_modules
 from segkit.utils.cli import CfgOptionsAction, run_cli
 from segkit.utils.errors import ConfigError
 from segkit.visualization import overlay

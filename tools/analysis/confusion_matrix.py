@@ -17,7 +17,7 @@ from segkit.analysis import (build_test_dataset, confusion_matrix, normalize_row
                              plot_confusion_matrix)
 from segkit.apis import init_model
 from segkit.config import load_config
-from segkit.utils import register_all_modules
+from segkit.registry import register_all_modules
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 

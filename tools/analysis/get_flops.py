@@ -6,7 +6,7 @@ import argparse
 
 from segkit.analysis import model_complexity
 from segkit.config import load_config
-from segkit.utils import register_all_modules
+from segkit.registry import register_all_modules
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 

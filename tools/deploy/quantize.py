@@ -11,7 +11,7 @@ import argparse
 from segkit.config import load_config
 from segkit.deploy.quantize import (CALIBRATION_METHODS, QUANT_FORMATS, QUANT_TOOLS,
                                    quantize_onnx)
-from segkit.utils import register_all_modules
+from segkit.registry import register_all_modules
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 

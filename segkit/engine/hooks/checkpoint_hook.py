@@ -8,9 +8,10 @@ from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 from mmengine.logging import print_log
 
 from segkit.registry import HOOKS
+from segkit.utils.checkpoint_io import TMP_SUFFIX
 from segkit.utils.errors import ConfigError
 
-from ..atomic_local_backend import TMP_SUFFIX, AtomicLocalBackend
+from ..atomic_local_backend import AtomicLocalBackend
 from ..rng import rng_state, set_rng_state
 
 # Model config keys that may change between a run and its resumption: they do not change

@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from segkit.registry import MODELS
+from segkit.utils.checkpoint_io import load_pretrained
 from segkit.utils.errors import ConfigError
 
 from ..layers import BasicBlock, Bottleneck, build_norm_layer, eval_batch_norms, freeze
@@ -144,7 +145,6 @@ class ResNetV1c(BaseModule):
     def init_weights(self) -> None:
         """Load ``init_cfg`` Pretrained weights from a local file, else Kaiming init (and
         ``zero_init_residual``)."""
-        from segkit.engine.checkpoint import load_pretrained
         if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
             load_pretrained(self, checkpoint=self.init_cfg.get('checkpoint'),
                             prefix=self.init_cfg.get('prefix'))

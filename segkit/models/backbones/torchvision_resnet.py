@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
 from segkit.registry import MODELS
+from segkit.utils.checkpoint_io import check_state_dict, safe_load, state_dict_of, strip_ddp_prefix
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from ..layers import build_norm_layer, eval_batch_norms, freeze
@@ -74,25 +75,21 @@ class TorchvisionResNet(BaseModule):
         if self.init_cfg is None or self.init_cfg.get('type') != 'Pretrained':
             super().init_weights()
             return
-        from segkit.engine.checkpoint import safe_load, state_dict_of
         path = self.init_cfg.get('checkpoint')
         if not path or not osp.isfile(osp.expanduser(path)):
             raise CheckpointError(
                 f'TorchvisionResNet-{self.depth} weights not found at {path!r}: download one of '
                 f'{", ".join(weight_urls(self.depth))} and set the checkpoint (model.pretrained '
                 'or backbone init_cfg) to its local path')
-        state = state_dict_of(safe_load(path))
-        state = {k[len('module.'):] if k.startswith('module.') else k: v
-                 for k, v in state.items() if not k.startswith(CLASSIFIER_PREFIX)}
-        own = self.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        shapes = [k for k in state if k in own and state[k].shape != own[k].shape]
-        if missing or unexpected or shapes:
+        state = strip_ddp_prefix(state_dict_of(safe_load(path)))
+        state = {k: v for k, v in state.items() if not k.startswith(CLASSIFIER_PREFIX)}
+        report = check_state_dict(state, self)
+        if not report.ok:
             raise CheckpointError(
-                f'{path} is not a torchvision ResNet-{self.depth} file: missing {missing[:3]}, '
-                f'unexpected {unexpected[:3]}, shape mismatches {shapes[:3]} (a ResNetV1c file '
-                'has stem.* keys: use ResNetV1c for it)')
+                f'{path} is not a torchvision ResNet-{self.depth} file: missing '
+                f'{report.missing[:3]}, unexpected {report.unexpected[:3]}, shape mismatches '
+                f'{report.shape_mismatches[:3]} (a ResNetV1c file has stem.* keys: use '
+                'ResNetV1c for it)')
         self.load_state_dict(state)
         print_log(f'loaded {len(state)} tensors into TorchvisionResNet-{self.depth} from {path}',
                   logger='current')

@@ -26,6 +26,16 @@ def test_loads_a_torchvision_file_without_its_classifier(tmp_path):
     assert torch.equal(backbone.layer4[1].bn2.running_var, reference.layer4[1].bn2.running_var)
 
 
+def test_loads_a_ddp_saved_file_without_its_classifier(tmp_path):
+    reference = torchvision.models.resnet18(weights=None)
+    path = str(tmp_path / 'ddp.pth')
+    torch.save({'state_dict': {f'module.{k}': v for k, v in reference.state_dict().items()}},
+               path)
+    backbone = TorchvisionResNet(depth=18, init_cfg=dict(type='Pretrained', checkpoint=path))
+    backbone.init_weights()
+    assert torch.equal(backbone.layer4[1].conv2.weight, reference.layer4[1].conv2.weight)
+
+
 def test_missing_file_names_the_download_url(tmp_path):
     backbone = TorchvisionResNet(
         depth=152, init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'none.pth')))
