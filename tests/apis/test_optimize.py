@@ -63,7 +63,7 @@ def test_channels_last_and_bf16_agree_with_fp32(images):
     optimize_for_inference(model, precision='bf16')  # runs even where emulated
     with torch.no_grad():
         inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
-        assert model.encode_decode(inputs).dtype is torch.bfloat16
+        assert model.encode_decode(inputs)['seg'].dtype is torch.bfloat16
     assert (logits(model, images).argmax(1) == expected).float().mean() > 0.9
 
 
@@ -76,7 +76,7 @@ def test_auto_precision_follows_the_policy(monkeypatch, images, native):
     optimize_for_inference(model, precision='auto')
     with torch.no_grad():
         inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
-        out = model.encode_decode(inputs)
+        out = model.encode_decode(inputs)['seg']
     assert out.dtype is (torch.bfloat16 if native else torch.float32)
     if not native:
         torch.testing.assert_close(out, expected, rtol=0, atol=0)

@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 
 from segkit.apis import run_train
 from segkit.apis.train import total_batch_message
@@ -10,7 +11,7 @@ from segkit.utils.errors import ConfigError
 
 from tests.tiny_training import QUICKSTART, tiny_options
 
-LR = 0.02  # configs/quickstart.py; the demo recipe's total batch is 8
+LR = Config.fromfile(QUICKSTART).optim_wrapper.optimizer.lr  # the demo recipe's batch is 8
 
 
 def test_message():

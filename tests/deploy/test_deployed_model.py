@@ -40,10 +40,13 @@ def error_of(capsys, main, argv) -> str:
     return capsys.readouterr().err.splitlines(keepends=True)[-1]
 
 
-def test_tools_test_gives_the_pytorch_miou(files, tmp_path, one_thread):
+def test_tools_test_gives_the_pytorch_miou(files, tmp_path, demo_root, one_thread):
     config, checkpoint, fixed, dynamic, _ = files
+    model = init_model(config, checkpoint)
+    predicted = {int(c) for i in range(2) for c in np.unique(inference_model(
+        model, f'{demo_root}/JPEGImages/demo_val_{i:04d}.jpg'))}
+    assert len(predicted) >= 3, predicted  # several classes: the comparison means something
     expected = run_test(config, checkpoint, work_dir=str(tmp_path))
-    assert expected['mAcc'] > 20  # several classes predicted: the comparison means something
     for model_file, backend in [(fixed, 'onnxruntime'), (dynamic, 'onnxruntime'),
                                 (fixed, 'openvino')]:
         result = run_test(config, model_file, work_dir=str(tmp_path), backend=backend)
