@@ -1,8 +1,9 @@
-"""Helpers shared by tests: paths and data samples."""
+"""Helpers shared by tests: paths, data samples and a progress-bar recorder."""
 import os.path as osp
 
 import torch
 from mmengine.structures import PixelData
+from mmengine.utils import ProgressBar
 
 from segkit.structures import SegDataSample
 
@@ -18,3 +19,17 @@ def make_samples(labels: torch.Tensor) -> list:
         sample.gt_sem_seg = PixelData(data=label[None].long())
         samples.append(sample)
     return samples
+
+
+def record_progress(monkeypatch, module) -> list:
+    """Replace ``module.ProgressBar`` by one that records ``'done/total'`` at every update;
+    returns the list it appends to."""
+    progress = []
+
+    class RecordingProgressBar(ProgressBar):
+        def update(self, num_tasks=1):
+            progress.append(f'{self.completed + num_tasks}/{self.task_num}')
+            super().update(num_tasks)
+
+    monkeypatch.setattr(module, 'ProgressBar', RecordingProgressBar)
+    return progress

@@ -2,7 +2,6 @@
 import cv2
 import numpy as np
 import pytest
-from mmengine.utils import ProgressBar
 
 from segkit.apis import SegInferencer
 from segkit.apis.inference import dataset_metainfo
@@ -11,6 +10,7 @@ from segkit.config import load_config
 from segkit.registry import MODELS
 from segkit.utils.cli import run_cli
 from tests.deploy.deploy_models import tiny_model_files
+from tests.helpers import record_progress
 from tests.tools.tool_loader import load_tool
 
 export_tool = load_tool('deploy/export.py')
@@ -45,14 +45,7 @@ def read_frames(path):
 def test_video_overlay_with_an_exported_model(files, tmp_path, capsys, monkeypatch,
                                               one_thread):
     config, model_file, video = files
-    progress = []
-
-    class RecordingProgressBar(ProgressBar):
-        def update(self, num_tasks=1):
-            progress.append(f'{self.completed + num_tasks}/{self.task_num}')
-            super().update(num_tasks)
-
-    monkeypatch.setattr(infer, 'ProgressBar', RecordingProgressBar)
+    progress = record_progress(monkeypatch, infer)
     infer.main([config, model_file, video, '--out-dir', str(tmp_path), '--max-frames', '4',
                 '--batch-size', '3', '--opacity', '1'])
     out = capsys.readouterr().out

@@ -6,12 +6,12 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from mmengine.utils import ProgressBar
 from PIL import Image
 
 from segkit.apis import inference_model, init_model
 from segkit.utils.cli import run_cli
 from tests.demo_model import demo_model_files
+from tests.helpers import record_progress
 from tests.tools.tool_loader import load_tool
 
 infer = load_tool('infer.py')
@@ -28,14 +28,7 @@ def test_writes_palette_masks_and_overlays(model_files, demo_root, tmp_path, mon
     images = [osp.join(demo_root, 'JPEGImages', f'demo_val_{i:04d}.jpg') for i in range(3)]
     for path in images[:2]:
         shutil.copy(path, folder)
-    progress = []
-
-    class RecordingProgressBar(ProgressBar):
-        def update(self, num_tasks=1):
-            progress.append(f'{self.completed + num_tasks}/{self.task_num}')
-            super().update(num_tasks)
-
-    monkeypatch.setattr(infer, 'ProgressBar', RecordingProgressBar)
+    progress = record_progress(monkeypatch, infer)
     out = tmp_path / 'out'
     infer.main([*model_files, str(folder), images[2], '--out-dir', str(out), '--opacity', '0.3',
                 '--batch-size', '2'])
