@@ -61,7 +61,7 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
     if auto_scale_lr:
         cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr') or {}, enable=True)
     recipe_batch = _recipe_batch(cfg, config)
-    auto_scale_lr = recipe_batch is not None and cfg.auto_scale_lr.get('enable', False)
+    scales_lr = recipe_batch is not None and cfg.auto_scale_lr.get('enable', False)
     asked_to_resume = resume is not None
     if resume == 'auto':
         resume = latest_checkpoint(cfg.work_dir)
@@ -80,9 +80,9 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
         runner = Runner.from_cfg(cfg)
         accumulation = cfg.optim_wrapper.get('accumulative_counts', 1)
         print_log(total_batch_message(runner.world_size, cfg.train_dataloader.batch_size,
-                                      accumulation, recipe_batch, auto_scale_lr),
+                                      accumulation, recipe_batch, scales_lr),
                   logger='current')
-        if auto_scale_lr and accumulation > 1:  # mmengine's ratio leaves it out: fold it in
+        if scales_lr and accumulation > 1:  # mmengine's ratio leaves it out: fold it in
             runner.auto_scale_lr = dict(enable=True,
                                         base_batch_size=recipe_batch / accumulation)
         check_num_classes(runner.model, runner.train_dataloader, 'train_dataloader')
