@@ -1,15 +1,21 @@
 """The examples of docs/extending.md: a new head and a new backbone, each a few lines, each
-imported by a config (custom_imports) and trained one step, then validated."""
+imported by a config (custom_imports) and trained one step, then validated; the docs show
+them as they are."""
 import inspect
 import math
 import os.path as osp
 import textwrap
 
+import pytest
 import torch
 
 from segkit.apis.train import run_train
+from segkit.config import load_config
+from segkit.utils.errors import ConfigError
+from tests.examples import tiny_backbone, tiny_head
 from tests.examples.tiny_backbone import TinyBackbone
 from tests.examples.tiny_head import TinyHead
+from tests.helpers import REPO
 from tests.tiny_training import QUICKSTART, tiny_options
 
 
@@ -63,3 +69,23 @@ def test_a_new_backbone_is_a_few_lines_and_trains_from_a_config(tmp_path, demo_r
         """, drop=('model.backbone.', 'model.decode_head.in_channels'))
     assert isinstance(runner.model.backbone, TinyBackbone)
     trained_and_validated(runner, 'backbone.stages.')
+
+
+@pytest.mark.parametrize('module', [tiny_head, tiny_backbone])
+def test_the_docs_show_the_examples_as_they_are(module):
+    with open(osp.join(REPO, 'docs', 'extending.md'), encoding='utf-8') as file:
+        docs = file.read()
+    code = inspect.getsource(module).split('"""', 2)[2].lstrip('\n')  # without the docstring
+    assert f'```python\n{code}```' in docs
+
+
+def test_a_new_heads_keys_are_checked_at_config_load(tmp_path):
+    config = tmp_path / 'typo.py'
+    config.write_text(f'_base_ = {QUICKSTART!r}\n' + textwrap.dedent("""
+        custom_imports = dict(imports=['tests.examples.tiny_head'])
+        model = dict(decode_head=dict(_delete_=True, type='TinyHead', in_channels=128,
+                                      chanels=16, num_classes=5))
+        """))
+    with pytest.raises(ConfigError, match=r"unknown key 'model\.decode_head\.chanels' for "
+                                          r"TinyHead; did you mean 'channels'\?$"):
+        load_config(str(config))
