@@ -1,5 +1,8 @@
 """Config values checked against the type hints of the constructor they are passed to."""
+import ast
+import functools
 import inspect
+import textwrap
 import types
 import typing
 
@@ -18,13 +21,14 @@ def init_parameters(obj, injected) -> typing.Optional[dict]:
     """The keyword parameters of ``obj(**cfg)`` by name, or None when it accepts any keyword.
 
     For a class, walks the MRO while each ``__init__`` takes ``**kwargs`` and collects the
-    named parameters along the way. ``injected`` names are left out.
+    named parameters along the way, except those a subclass passes to ``super().__init__``
+    itself (``NLHead`` sets FCNHead's ``num_convs``). ``injected`` names are left out.
     """
     if inspect.isclass(obj):
         functions = [vars(cls)['__init__'] for cls in obj.__mro__ if '__init__' in vars(cls)]
     else:
         functions = [obj]
-    params = {}
+    params, fixed = {}, set()
     for function in functions:
         if function is object.__init__:
             return None
@@ -40,12 +44,28 @@ def init_parameters(obj, injected) -> typing.Optional[dict]:
             if param.kind is param.VAR_KEYWORD:
                 takes_kwargs = True
             elif param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY) \
-                    and param.name not in injected:
+                    and param.name not in injected and param.name not in fixed:
                 annotation = hints.get(param.name, param.annotation)
                 params.setdefault(param.name, param.replace(annotation=annotation))
         if not takes_kwargs:
             return params
+        fixed |= _passed_to_super(function)
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _passed_to_super(function) -> frozenset:
+    """Keywords that ``function`` (an ``__init__``) passes to ``super().__init__`` itself."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):  # no source: compiled or generated
+        return frozenset()
+    return frozenset(
+        keyword.arg for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == '__init__' and isinstance(node.func.value, ast.Call)
+        and getattr(node.func.value.func, 'id', None) == 'super'
+        for keyword in node.keywords if keyword.arg is not None)
 
 
 def _type_hints(function) -> dict:
