@@ -47,6 +47,8 @@ class SegCheckpointHook(CheckpointHook):
         super().after_train_epoch(runner)
 
     def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
+        # mmengine 0.10.7's, reordered (it deletes the oldest checkpoint before writing the
+        # new one) and gathering the random generator states of all processes into ``meta``.
         expired = []
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:

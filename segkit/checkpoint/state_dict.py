@@ -92,7 +92,8 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module) -> Key
     """Compare ``state`` with ``model.state_dict()`` key by key and shape by shape."""
     own = model.state_dict()
     shapes = [k for k, v in state.items() if k in own and getattr(v, 'shape', None) != own[k].shape]
-    fitting = [k for k in own if k in state and k not in shapes]
+    mismatched = set(shapes)
+    fitting = [k for k in own if k in state and k not in mismatched]
     total = sum(v.numel() for v in own.values())
     return KeyReport(
         num_tensors=len(state),
@@ -150,10 +151,9 @@ def fit_checkpoint(checkpoint: dict, model: nn.Module, source: str) -> None:
     without its per-key messages, and what does not fit stays as it was."""
     state = strip_ddp_prefix(state_dict_of(checkpoint))
     report = check_fit(state, model, source)
-    fitting = set(report.fitting)
-    fitted = OrderedDict((k, state[k] if k in fitting else v)
-                         for k, v in model.state_dict().items())
-    fitted._metadata = model.state_dict()._metadata  # state-dict versions, for BN layers
+    fitting, own = set(report.fitting), model.state_dict()
+    fitted = OrderedDict((k, state[k] if k in fitting else v) for k, v in own.items())
+    fitted._metadata = own._metadata  # state-dict versions, read by BN layers
     checkpoint['state_dict'] = fitted
 
 
