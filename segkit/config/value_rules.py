@@ -22,6 +22,8 @@ ALLOWED_TOP_LEVEL_KEYS = (
     'dataset_type', 'data_root', 'crop_size', 'img_scale', 'num_classes', 'norm_cfg',
     'train_pipeline', 'test_pipeline', 'tta_pipeline', 'tta_model', 'img_ratios',
     'vis_backends', 'checkpoint', 'metainfo',
+    # segkit's: loads that leave most of the model untouched are intended.
+    'allow_partial_load',
 )
 # Typeless top-level dicts and the keys their consumer reads.
 FIXED_KEYS = {
