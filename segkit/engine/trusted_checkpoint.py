@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from segkit.utils.checkpoint_io import safe_load, save_checkpoint_file
+from segkit.utils.download import resolve_checkpoint
 from segkit.utils.errors import CheckpointError
 
 PLAIN_SCALARS = (str, bytes, int, float, bool, complex, type(None))
@@ -67,7 +68,7 @@ def plain_data(obj: Any, path: str = '') -> Tuple[Any, List[str]]:
 
 
 def trust_checkpoint(src: str, dst: str) -> List[str]:
-    """Load ``src`` with ``weights_only=False`` and save its plain data to ``dst``.
+    """Load ``src`` (a file or URL) with ``weights_only=False``, save its plain data to ``dst``.
 
     Returns the paths of the values left out (objects that are not plain data).
 
@@ -75,6 +76,7 @@ def trust_checkpoint(src: str, dst: str) -> List[str]:
         CheckpointError: ``src`` is missing or unreadable, nothing in it is plain data, or
             ``dst`` cannot be written.
     """
+    src = resolve_checkpoint(src)
     if not osp.isfile(src):
         raise CheckpointError(f'checkpoint not found: {src}')
     try:

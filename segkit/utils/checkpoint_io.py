@@ -1,10 +1,11 @@
 """Checkpoint files and state dicts: safe loading, key checks, atomic writes.
 
-The one place that reads a checkpoint (``weights_only=True``, with a diagnosis of files
-torch cannot read), takes its weights (``state_dict``/``model`` entry, DDP ``module.``
+The one place that reads a checkpoint (a local file or a URL downloaded once, see
+:mod:`segkit.utils.download`; ``weights_only=True``, with a diagnosis of files torch
+cannot read), takes its weights (``state_dict``/``model`` entry, DDP ``module.``
 prefix dropped), compares them with a model key by key and shape by shape, loads them
 (:func:`load_pretrained`, :func:`load_model_weights`), and writes a file through a temp
-file renamed over the target. It imports nothing of segkit but its errors, so backbones,
+file renamed over the target. It imports nothing of segkit but its errors and downloads, so backbones,
 engine, apis and tools all use it.
 """
 import os
@@ -22,6 +23,7 @@ import torch
 from mmengine.logging import print_log
 from torch import nn
 
+from .download import resolve_checkpoint
 from .errors import CheckpointError
 
 NUMPY_SAFE_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype,
@@ -32,12 +34,6 @@ NUMPY_SAFE_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype,
 # How torch.save's legacy (non-zip) format starts: the pickled magic number.
 LEGACY_MAGIC = pickle.dumps(torch.serialization.MAGIC_NUMBER, protocol=2)[2:]
 
-OPENMMLAB_URLS = {
-    'resnet18_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet18_v1c-b5776b93.pth',
-    'resnet50_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth',
-    'resnet101_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth',
-}
-
 DDP_PREFIX = 'module.'
 MAX_LISTED_KEYS = 5
 # Temp files are named '.<target name>.<random><TMP_SUFFIX>' beside their target.
@@ -47,11 +43,14 @@ TMP_SUFFIX = '.tmp'
 def safe_load(filename: str, map_location='cpu') -> dict:
     """``torch.load`` with ``weights_only=True``; refuses anything needing arbitrary code.
 
-    A file that torch cannot read is diagnosed (empty, truncated, a web page, a Git LFS
-    pointer, a zip or pickle that ``torch.save`` did not write); only a genuine pickle
-    needing code is sent to ``trust_checkpoint.py``.
+    ``filename`` is a local path or a URL (``http(s)://``, ``open-mmlab://``,
+    ``torchvision://``), downloaded once into the torch hub cache (see
+    :func:`segkit.utils.download.resolve_checkpoint`). A file that torch cannot read is
+    diagnosed (empty, truncated, a web page, a Git LFS pointer, a zip or pickle that
+    ``torch.save`` did not write); only a genuine pickle needing code is sent to
+    ``trust_checkpoint.py``.
     """
-    filename = osp.expanduser(filename)
+    filename = resolve_checkpoint(filename)
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint not found: {filename}')
     if osp.getsize(filename) == 0:
@@ -168,17 +167,9 @@ def check_state_dict(state: Mapping[str, torch.Tensor], model: nn.Module) -> Key
                      for k in shapes])
 
 
-def refuse_openmmlab(filename: str, map_location=None):
-    """An ``open-mmlab://`` checkpoint: refused (nothing is downloaded), naming its URL."""
-    name = filename[len('open-mmlab://'):]
-    url = OPENMMLAB_URLS.get(name, 'the OpenMMLab model zoo')
-    raise CheckpointError(f'{filename} cannot be downloaded here: download {url} yourself and set '
-                          'the checkpoint to its local path')
-
-
 def load_pretrained(module: nn.Module, checkpoint: Optional[str],
                     prefix: Optional[str] = None) -> None:
-    """Load weights into ``module`` from a local file, keeping keys under ``prefix``.
+    """Load weights into ``module`` from a file or URL, keeping keys under ``prefix``.
 
     Keys are matched after removing ``prefix`` (e.g. 'backbone.') when given, and a
     leading 'module.' (DDP). Missing and unexpected keys are logged; a file that matches
@@ -186,8 +177,6 @@ def load_pretrained(module: nn.Module, checkpoint: Optional[str],
     """
     if not checkpoint:
         raise CheckpointError(f'{type(module).__name__} init_cfg Pretrained needs a checkpoint path')
-    if checkpoint.startswith('open-mmlab://'):
-        refuse_openmmlab(checkpoint)
     state = strip_ddp_prefix(state_dict_of(safe_load(checkpoint)))
     if prefix:
         state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
