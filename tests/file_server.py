@@ -2,6 +2,7 @@
 import http.server
 import os.path as osp
 import threading
+import time
 from collections import Counter
 from typing import Dict
 
@@ -12,13 +13,13 @@ class FileServer:
     """Serves ``files[path] = bytes`` at ``http://127.0.0.1:PORT/path``.
 
     ``html`` paths answer a 200 HTML page, ``truncated`` paths announce the full length
-    and close after half of it, any other unknown path answers 404. ``requests`` counts
-    the GET requests per path.
+    and close after half of it, ``stalled`` paths wait a second before answering, any other
+    unknown path answers 404. ``requests`` counts the GET requests per path.
     """
 
     def __init__(self):
         self.files: Dict[str, bytes] = {}
-        self.html, self.truncated = set(), set()
+        self.html, self.truncated, self.stalled = set(), set(), set()
         self.requests = Counter()
         server = self
 
@@ -26,6 +27,8 @@ class FileServer:
             def do_GET(self):
                 path = self.path.split('?')[0]
                 server.requests[path] += 1
+                if path in server.stalled:
+                    time.sleep(1)
                 if path in server.html:
                     body = b'<!DOCTYPE html><html><body>Please sign in</body></html>'
                     self._answer(200, body, 'text/html')

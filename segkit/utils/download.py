@@ -21,6 +21,7 @@ import difflib
 import json
 import os
 import os.path as osp
+import pickletools
 import re
 import socket
 import uuid
@@ -41,6 +42,8 @@ URLS_ENV = 'SEGKIT_CHECKPOINT_URLS'
 # torch.hub's convention: 'name-<first hex digits of the SHA-256>.ext'.
 HASH_PREFIX = re.compile(r'-([0-9a-f]{6,64})\.[A-Za-z]+$')
 STAGING_SUFFIX = '.download'
+# Seconds a connection or read may stall before the download is given up (not the total).
+STALL_TIMEOUT_S = 60.0
 
 
 def is_remote(name: Optional[str]) -> bool:
@@ -142,12 +145,16 @@ def _download(url: str, dst: str, progress: bool) -> None:
     found = HASH_PREFIX.search(osp.basename(dst))
     staged = f'{dst}.{uuid.uuid4().hex}{STAGING_SUFFIX}'
     print_log(f'downloading {url} to {dst}', logger='current')
+    default_timeout = socket.getdefaulttimeout()
     try:
-        try:
+        try:  # download_url_to_file takes no timeout: its sockets use the default one
+            socket.setdefaulttimeout(STALL_TIMEOUT_S)
             torch.hub.download_url_to_file(url, staged, hash_prefix=found and found.group(1),
                                            progress=progress)
         except Exception as e:  # urllib and torch raise many kinds; each becomes one line
             raise CheckpointError(f'cannot download {url}: {_why(e)}; {by_hand}') from None
+        finally:
+            socket.setdefaulttimeout(default_timeout)
         problem = _not_a_checkpoint(staged)
         if problem:
             raise CheckpointError(f'cannot download {url}: {problem}; {by_hand}')
@@ -167,7 +174,7 @@ def _why(error: Exception) -> str:
     if isinstance(reason, ConnectionRefusedError):
         return 'the connection was refused (no server at that address and port)'
     if isinstance(reason, (TimeoutError, socket.timeout)):
-        return 'the connection timed out'
+        return f'the server sent nothing for {STALL_TIMEOUT_S:g} s (timed out)'
     hashes = re.search(r'invalid hash value \(expected "(\w+)", got "(\w+)"\)', str(error))
     if hashes:
         return (f'hash mismatch: the file name promises SHA-256 {hashes.group(1)}..., the '
@@ -176,6 +183,19 @@ def _why(error: Exception) -> str:
     if isinstance(reason, OSError) and reason.strerror:
         return f'{reason.strerror} ({type(reason).__name__})'
     return f'{type(error).__name__}: {error}'
+
+
+def _legacy_pickles_complete(path: str) -> bool:
+    """Whether the five pickles of a legacy ``torch.save`` file (magic number, protocol,
+    system info, the object, the storage keys) are all there; parsed, never run."""
+    with open(path, 'rb') as f:
+        try:
+            for _ in range(5):
+                for _ in pickletools.genops(f):
+                    pass
+        except ValueError:  # the data ended inside a pickle
+            return False
+    return True
 
 
 def _not_a_checkpoint(path: str) -> Optional[str]:
@@ -193,11 +213,11 @@ def _not_a_checkpoint(path: str) -> Optional[str]:
     if head.startswith(b'\x80') and LEGACY_MAGIC in head[:32]:
         try:
             safe_load(path)  # the legacy format has no index to check; loading proves it
-        except CheckpointError as e:
-            if not str(e).startswith('refusing'):  # an unsafe pickle is whole: load says so
-                return ('the transfer was truncated (a legacy PyTorch file cut short at '
-                        f'{size} bytes)')
-        return None
+            return None
+        except CheckpointError as e:  # an unsafe but whole file: loading it later says so
+            if str(e).startswith('refusing') and _legacy_pickles_complete(path):
+                return None
+        return f'the transfer was truncated (a legacy PyTorch file cut short at {size} bytes)'
     text = head.decode('utf-8', errors='replace').lower()
     if '<html' in text or '<!doctype' in text:
         return 'the server sent an HTML page, not a checkpoint (a login, error or redirect page?)'

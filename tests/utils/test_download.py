@@ -92,6 +92,29 @@ def test_truncated_transfer(file_server, hub_cache, checkpoint_bytes):
                          f'{len(checkpoint_bytes) // 2} bytes)')
 
 
+def test_stalled_server(file_server, hub_cache, checkpoint_bytes, monkeypatch):
+    monkeypatch.setattr('segkit.utils.download.STALL_TIMEOUT_S', 0.2)
+    file_server.files['/w.pth'] = checkpoint_bytes
+    file_server.stalled.add('/w.pth')
+    assert_fails_cleanly(file_server.url('/w.pth'), hub_cache,
+                         'the server sent nothing for 0.2 s (timed out)')
+    assert socket.getdefaulttimeout() is None
+
+
+@pytest.mark.parametrize('truncate', [False, True], ids=['whole', 'truncated'])
+def test_legacy_format_file(truncate, file_server, hub_cache, tmp_path):
+    torch.save({'state_dict': WEIGHTS}, tmp_path / 'old.pth', _use_new_zipfile_serialization=False)
+    data = (tmp_path / 'old.pth').read_bytes()
+    file_server.files['/old.pth'] = data
+    if not truncate:
+        assert 'state_dict' in safe_load(file_server.url('/old.pth'))
+        return
+    file_server.truncated.add('/old.pth')
+    assert_fails_cleanly(file_server.url('/old.pth'), hub_cache,
+                         'the transfer was truncated (a legacy PyTorch file cut short at '
+                         f'{len(data) // 2} bytes)')
+
+
 def test_connection_refused(hub_cache):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(('127.0.0.1', 0))
