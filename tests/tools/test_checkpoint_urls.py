@@ -13,7 +13,7 @@ from segkit.apis import init_model, run_train
 from segkit.config import load_config
 from segkit.registry import MODELS
 from tests.demo_model import demo_config
-from tests.engine import mmseg_reference_keys as ref
+from tests.checkpoint import mmseg_reference_keys as ref
 from tests.file_server import file_server, hub_cache  # noqa: F401 (fixtures)
 from tests.helpers import REPO
 from tests.tiny_training import QUICKSTART, tiny_options

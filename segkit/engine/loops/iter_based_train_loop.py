@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 from segkit.registry import LOOPS
 from segkit.utils.errors import ConfigError, DataError
 
-from ..rng import preserved_rng
+from segkit.checkpoint.rng import preserved_rng
 
 
 @LOOPS.register_module()

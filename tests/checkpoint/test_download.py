@@ -9,8 +9,8 @@ import socket
 import pytest
 import torch
 
-from segkit.utils.checkpoint_io import safe_load
-from segkit.utils.download import cache_path, checkpoint_url, resolve_checkpoint
+from segkit.checkpoint import safe_load
+from segkit.checkpoint.download import cache_path, checkpoint_url, resolve_checkpoint
 from segkit.utils.errors import CheckpointError
 from tests.file_server import file_server, hub_cache  # noqa: F401 (fixtures)
 
@@ -93,7 +93,7 @@ def test_truncated_transfer(file_server, hub_cache, checkpoint_bytes):
 
 
 def test_stalled_server(file_server, hub_cache, checkpoint_bytes, monkeypatch):
-    monkeypatch.setattr('segkit.utils.download.STALL_TIMEOUT_S', 0.2)
+    monkeypatch.setattr('segkit.checkpoint.download.STALL_TIMEOUT_S', 0.2)
     file_server.files['/w.pth'] = checkpoint_bytes
     file_server.stalled.add('/w.pth')
     assert_fails_cleanly(file_server.url('/w.pth'), hub_cache,

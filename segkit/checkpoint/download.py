@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 import torch
 from mmengine.logging import print_log
 
-from .errors import CheckpointError
+from segkit.utils.errors import CheckpointError
 
 URL_PREFIXES = ('http://', 'https://')
 OPENMMLAB_PREFIXES = ('open-mmlab://', 'openmmlab://')
@@ -200,7 +200,7 @@ def _legacy_pickles_complete(path: str) -> bool:
 
 def _not_a_checkpoint(path: str) -> Optional[str]:
     """Why a downloaded file is no complete PyTorch checkpoint, or None when it is one."""
-    from .checkpoint_io import LEGACY_MAGIC, safe_load
+    from .io import LEGACY_MAGIC, safe_load
     size = osp.getsize(path)
     with open(path, 'rb') as f:
         head = f.read(512)
