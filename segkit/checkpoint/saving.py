@@ -11,9 +11,12 @@ from mmengine.config import Config
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.logging import print_log
 
+from segkit.utils.errors import ConfigError
+
 from .plain import plain_cfg, runner_state_from_plain, runner_state_to_plain
 from .resume import check_same_model
 from .rng import rng_state, set_rng_state
+from .state_dict import PARTIAL_LOAD_KEY
 
 CHECKPOINT_HOOK = 'SegCheckpointHook'
 SAFE_HOOK = 'SafeCheckpointHook'
@@ -27,7 +30,14 @@ def setup_checkpointing(cfg: Config) -> None:
     ``default_hooks.checkpoint`` of type ``'CheckpointHook'`` (mmengine's) becomes
     :data:`CHECKPOINT_HOOK` with the same arguments, said in one log line, and
     :data:`SAFE_HOOK` is added to ``custom_hooks`` unless it is there.
+
+    Raises:
+        ConfigError: ``allow_partial_load`` is not True or False.
     """
+    allowed = cfg.get(PARTIAL_LOAD_KEY, False)
+    if not isinstance(allowed, bool):
+        raise ConfigError(f'{PARTIAL_LOAD_KEY}={allowed!r}: expected True (checkpoints may '
+                          'leave most of the model at its initialisation) or False')
     checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
     if checkpoint is not None and checkpoint.get('type') == MMENGINE_CHECKPOINT_HOOK:
         checkpoint['type'] = CHECKPOINT_HOOK

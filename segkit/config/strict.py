@@ -36,6 +36,8 @@ ALLOWED_TOP_LEVEL_KEYS = (
     'dataset_type', 'data_root', 'crop_size', 'img_scale', 'num_classes', 'norm_cfg',
     'train_pipeline', 'test_pipeline', 'tta_pipeline', 'tta_model', 'img_ratios',
     'vis_backends', 'checkpoint', 'metainfo',
+    # segkit's: loads that leave most of the model untouched are intended.
+    'allow_partial_load',
 )
 NORM_TYPES = ('BN', 'SyncBN', 'GN')
 NORM_KEYS = ('requires_grad', 'eps', 'momentum', 'num_groups')
