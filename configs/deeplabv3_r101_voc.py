@@ -6,8 +6,7 @@ _base_ = [
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    # https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth
-    pretrained='data/pretrained/resnet101_v1c-e67eebb6.pth',
+    pretrained='open-mmlab://resnet101_v1c',
     backbone=dict(depth=101),
     decode_head=dict(num_classes=21),
     auxiliary_head=dict(num_classes=21))

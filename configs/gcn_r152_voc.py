@@ -8,9 +8,8 @@ _base_ = [
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    # torchvision ImageNet weights: download
-    # https://download.pytorch.org/models/resnet152-394f9c45.pth (IMAGENET1K_V1)
-    pretrained='data/pretrained/resnet152-394f9c45.pth',
+    # torchvision ImageNet weights (IMAGENET1K_V1), downloaded once into the torch hub cache
+    pretrained='torchvision://resnet152',
     backbone=dict(
         _delete_=True,
         type='TorchvisionResNet',

@@ -7,8 +7,7 @@ _base_ = [
 crop_size = (512, 1024)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    # https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth
-    pretrained='data/pretrained/resnet101_v1c-e67eebb6.pth',
+    pretrained='open-mmlab://resnet101_v1c',
     backbone=dict(depth=101))
 # GenerateEdge after crop and flip, before packing: the edge labels of loss_edge.
 train_pipeline = [*_base_.train_pipeline[:-1], dict(type='GenerateEdge', radius=2),

@@ -11,9 +11,11 @@ from tests.helpers import REPO
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-def demo_config(demo_root: str, path: str, options: dict = None) -> str:
-    """Write configs/quickstart.py, pointed at ``demo_root`` (24 + 8 images of 64x64, no
-    worker processes) and updated by ``options``, to ``path``; return ``path``."""
+def demo_config(demo_root: str, path: str, options: dict = None,
+                base: str = osp.join(REPO, 'configs', 'quickstart.py')) -> str:
+    """Write the demo-data config ``base`` (configs/quickstart.py), pointed at ``demo_root``
+    (24 + 8 images of 64x64, no worker processes) and updated by ``options``, to ``path``;
+    return ``path``."""
     merged = {}
     for loader in LOADERS:
         merged.update({f'{loader}.dataset.data_root': demo_root,
@@ -21,7 +23,7 @@ def demo_config(demo_root: str, path: str, options: dict = None) -> str:
                        f'{loader}.dataset.image_size': 64, f'{loader}.num_workers': 0,
                        f'{loader}.persistent_workers': False})
     merged.update(options or {})
-    cfg = load_config(osp.join(REPO, 'configs', 'quickstart.py'), cfg_options=merged)
+    cfg = load_config(base, cfg_options=merged)
     cfg.dump(path)
     return path
 

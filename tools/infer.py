@@ -26,7 +26,8 @@ from segkit.visualization import overlay, save_label_png
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Predict class maps for images')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file, or an exported .onnx model')
+    parser.add_argument('checkpoint', help='checkpoint file or URL (http(s)://, downloaded once '
+                        'into the torch hub cache), or an exported .onnx model')
     parser.add_argument('inputs', nargs='+', metavar='INPUT',
                         help='images, folders of images, video files or camera indices')
     parser.add_argument('--out-dir', required=True, help='where masks/ and overlays/ go')

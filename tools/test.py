@@ -10,7 +10,8 @@ from segkit.utils.cli import CfgOptionsAction, run_cli
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a segmentor')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file, or an exported .onnx model')
+    parser.add_argument('checkpoint', help='checkpoint file or URL (http(s)://, downloaded once '
+                        'into the torch hub cache), or an exported .onnx model')
     parser.add_argument('--backend', choices=BACKENDS, default='onnxruntime',
                         help='runtime of a .onnx model')
     parser.add_argument('--work-dir', help='where the log goes')

@@ -39,8 +39,10 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
 
     Args:
         config: config file path, or a loaded Config.
-        checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1500.pth``, or an
-            exported ``.onnx`` model.
+        checkpoint: weights file, e.g. ``work_dirs/quickstart/iter_1500.pth``, or URL
+            (``http(s)://``, ``open-mmlab://``, downloaded once into the torch hub cache;
+            MMSegmentation model-zoo checkpoints load directly), or an exported ``.onnx``
+            model.
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
         fuse_conv_bn, channels_last, compile, precision: speed options, see

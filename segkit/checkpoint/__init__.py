@@ -8,6 +8,8 @@ to run a pickle's code, resolves through it too). The package imports nothing of
 but :mod:`segkit.utils` and :mod:`segkit.registry`.
 
 - :mod:`.io`: the safe reader with its diagnosis of unreadable files, atomic writes.
+- :mod:`.download`: ``http(s)://``, ``open-mmlab://``, ``torchvision://`` names, downloaded
+  once into the torch hub cache.
 - :mod:`.state_dict`: the weights of a checkpoint, how they fit a model, loading them.
 - :mod:`.plain`: the one walker that turns configs and checkpoint state into plain data.
 - :mod:`.keys`: which model config keys a checkpoint does not depend on.
@@ -20,6 +22,7 @@ but :mod:`segkit.utils` and :mod:`segkit.registry`.
 """
 from .atomic_local_backend import AtomicLocalBackend
 from .convert import build_model_skeleton, convert_mmseg_checkpoint
+from .download import checkpoint_url, is_remote, resolve_checkpoint
 from .io import (atomic_write, local_checkpoint, remove_partial_writes, safe_load,
                  save_checkpoint_file)
 from .keys import INFERENCE_NEUTRAL_KEYS, TRAINING_NEUTRAL_KEYS
@@ -30,13 +33,14 @@ from .safe_checkpoint_hook import SafeCheckpointHook
 from .saving import setup_checkpointing
 from .seg_checkpoint_hook import SegCheckpointHook
 from .state_dict import (KeyReport, check_state_dict, load_model_weights, load_pretrained,
-                         state_dict_of, strip_ddp_prefix)
+                         mmseg_origin, state_dict_of, strip_ddp_prefix)
 from .trusted import plain_data, trust_checkpoint
 
 __all__ = ['AtomicLocalBackend', 'INFERENCE_NEUTRAL_KEYS', 'KeyReport', 'SafeCheckpointHook',
            'SegCheckpointHook', 'TRAINING_NEUTRAL_KEYS', 'atomic_write', 'build_model_skeleton',
-           'check_resumable', 'check_same_model', 'check_state_dict', 'convert_mmseg_checkpoint',
-           'install', 'latest_checkpoint', 'load_model_weights', 'load_pretrained',
-           'local_checkpoint', 'plain_cfg', 'plain_data', 'remove_partial_writes', 'safe_load',
+           'check_resumable', 'check_same_model', 'check_state_dict', 'checkpoint_url',
+           'convert_mmseg_checkpoint', 'install', 'is_remote', 'latest_checkpoint',
+           'load_model_weights', 'load_pretrained', 'local_checkpoint', 'mmseg_origin',
+           'plain_cfg', 'plain_data', 'remove_partial_writes', 'resolve_checkpoint', 'safe_load',
            'save_checkpoint_file', 'setup_checkpointing', 'state_dict_of', 'strip_ddp_prefix',
            'trust_checkpoint', 'walk']

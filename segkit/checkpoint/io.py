@@ -1,7 +1,8 @@
 """Checkpoint files: the one reader of user-named files, diagnosis, atomic writes.
 
 :func:`safe_load` reads every checkpoint file a user names; it resolves the name with
-:func:`local_checkpoint`, the one place where a name becomes a local file.
+:func:`local_checkpoint`, the one place where a name becomes a local file (a URL is
+downloaded once, see :mod:`.download`).
 """
 import os
 import os.path as osp
@@ -17,6 +18,8 @@ from mmengine.logging import print_log
 
 from segkit.utils.errors import CheckpointError
 
+from .download import is_remote, resolve_checkpoint
+
 NUMPY_SAFE_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype,
                       np._core.multiarray.scalar,
                       *(getattr(np.dtypes, name) for name in dir(np.dtypes)
@@ -25,40 +28,28 @@ NUMPY_SAFE_GLOBALS = [np._core.multiarray._reconstruct, np.ndarray, np.dtype,
 # How torch.save's legacy (non-zip) format starts: the pickled magic number.
 LEGACY_MAGIC = pickle.dumps(torch.serialization.MAGIC_NUMBER, protocol=2)[2:]
 
-OPENMMLAB_URLS = {
-    'resnet18_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet18_v1c-b5776b93.pth',
-    'resnet50_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth',
-    'resnet101_v1c': 'https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth',
-}
-
 # Temp files are named '.<target name>.<random><TMP_SUFFIX>' beside their target.
 TMP_SUFFIX = '.tmp'
 
 
 def local_checkpoint(name: str) -> str:
-    """The local file of a user-named checkpoint (``~`` expanded), checked to exist.
+    """The local file of a user-named checkpoint, checked to exist: a path (``~``
+    expanded), or an ``http(s)://``, ``open-mmlab://`` or ``torchvision://`` name
+    downloaded once into the torch hub cache (:func:`.download.resolve_checkpoint`).
 
     Raises:
-        CheckpointError: a URL or an ``open-mmlab://`` name (nothing is downloaded; for
-            the latter the URL to fetch is named), or no such file.
+        CheckpointError: another URL scheme (``s3://``...), an unknown model-zoo name, a
+            download that failed (one line: why, the URL, where to put the file by hand), or
+            no such file.
     """
-    if name.startswith('open-mmlab://'):
-        refuse_openmmlab(name)
-    if '://' in name:
-        raise CheckpointError(f'{name}: checkpoints are read from local files; download it '
-                              'and set the checkpoint to its local path')
-    filename = osp.expanduser(name)
+    if '://' in name and not is_remote(name):
+        raise CheckpointError(f'{name}: checkpoints are read from local files, http(s)://, '
+                              'open-mmlab:// and torchvision:// names; download it and set the '
+                              'checkpoint to its local path')
+    filename = resolve_checkpoint(name)
     if not osp.isfile(filename):
         raise CheckpointError(f'checkpoint not found: {name}')
     return filename
-
-
-def refuse_openmmlab(filename: str, map_location=None):
-    """An ``open-mmlab://`` checkpoint: refused (nothing is downloaded), naming its URL."""
-    name = filename[len('open-mmlab://'):]
-    url = OPENMMLAB_URLS.get(name, 'the OpenMMLab model zoo')
-    raise CheckpointError(f'{filename} cannot be downloaded here: download {url} yourself and set '
-                          'the checkpoint to its local path')
 
 
 def safe_load(name: str, map_location='cpu') -> dict:

@@ -5,6 +5,7 @@ Every load into a model being trained (``load_from``/``resume`` through the Runn
 left missing, mismatched or unused. One that leaves most of the model's values at their
 initialisation is refused unless the config sets ``allow_partial_load = True``.
 """
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -178,19 +179,46 @@ def load_pretrained(module: nn.Module, checkpoint: Optional[str],
     module.load_state_dict({k: state[k] for k in report.fitting}, strict=False)
 
 
+def mmseg_origin(checkpoint: Any) -> Optional[str]:
+    """'MMSegmentation <version>' when ``checkpoint`` was written by MMSegmentation, else None.
+
+    MMSegmentation 0.x records ``meta['mmseg_version']``; 1.x (mmengine's Runner) records
+    its config text, whose ``default_scope`` is 'mmseg'.
+    """
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    if isinstance(meta.get('mmseg_version'), str):
+        return f"MMSegmentation {meta['mmseg_version']}"
+    if re.search(r"default_scope\s*=\s*['\"]mmseg['\"]", str(meta.get('cfg', ''))):
+        return 'MMSegmentation 1.x'
+    return None
+
+
 def load_model_weights(model: nn.Module, checkpoint: str) -> None:
-    """Load a full-model checkpoint strictly: mismatched keys or shapes are an error."""
+    """Load a full-model checkpoint strictly: mismatched keys or shapes are an error.
+
+    An MMSegmentation checkpoint (model zoo or own training) is recognised by its ``meta``;
+    its ``state_dict`` is taken as it is (segkit keeps MMSegmentation's key layout for the
+    models both have), ``meta`` and the optimizer state are dropped.
+    """
     if hasattr(model, 'module'):
         model = model.module
-    state = strip_ddp_prefix(state_dict_of(safe_load(checkpoint)))
+    loaded = safe_load(checkpoint)
+    origin = mmseg_origin(loaded)
+    state = strip_ddp_prefix(state_dict_of(loaded))
     report = check_state_dict(state, model)
     if not report.ok:
         parts = [f'{len(keys)} {name}: {first_keys(keys)}'
                  for name, keys in (('missing keys', report.missing),
                                     ('unexpected keys', report.unexpected),
                                     ('shape mismatches', report.shape_notes)) if keys]
+        hint = (f'It is an {origin} checkpoint: is it the model of this config (the README '
+                'lists the MMSegmentation checkpoint of each shipped config)?' if origin else
+                'Is it a checkpoint of this config?')
         raise CheckpointError(f'{checkpoint} does not fit {type(model).__name__}: '
-                              + '; '.join(parts)
-                              + '. Is it a checkpoint of this config?')
+                              + '; '.join(parts) + f'. {hint}')
     model.load_state_dict(state)
-    print_log(f'loaded {len(state)} tensors from {checkpoint}', logger='current')
+    print_log(f'loaded {len(state)} tensors from {checkpoint}'
+              + (f' ({origin} checkpoint: its key layout is segkit\'s; meta and optimizer '
+                 'state dropped)' if origin else ''), logger='current')

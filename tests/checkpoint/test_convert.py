@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from segkit.checkpoint import (build_model_skeleton, check_state_dict, convert_mmseg_checkpoint,
-                               load_model_weights, safe_load)
+                               load_model_weights, mmseg_origin, safe_load)
 from segkit.config import load_config
 from segkit.registry import MODELS
 from segkit.utils.errors import CheckpointError
@@ -145,3 +145,18 @@ def test_tool(nonlocal_checkpoint, tmp_path, monkeypatch, capsys):
         runpy.run_path(TOOL, run_name='__main__')
     assert info.value.code == 2
     assert f'error: {path} does not fit {QUICKSTART}' in capsys.readouterr().err
+
+
+def test_mmseg_checkpoints_are_recognised_on_load(nonlocal_checkpoint):
+    model, path = nonlocal_checkpoint
+    assert mmseg_origin(safe_load(path)) == 'MMSegmentation 1.2.2'  # 0.x-style meta
+    assert mmseg_origin({'meta': {'cfg': "default_scope = 'mmseg'\nmodel = dict()"}}) == \
+        'MMSegmentation 1.x'
+    assert mmseg_origin({'meta': {'cfg': "default_scope = 'segkit'"}}) is None
+    assert mmseg_origin(model.state_dict()) is None
+    target = build(NONLOCAL_DEMO)
+    load_model_weights(target, path)
+    assert all(torch.equal(v, target.state_dict()[k]) for k, v in model.state_dict().items())
+    with pytest.raises(CheckpointError, match=r'\. It is an MMSegmentation 1\.2\.2 checkpoint: '
+                                              r'is it the model of this config \(the README'):
+        load_model_weights(build(QUICKSTART), path)

@@ -40,8 +40,9 @@ def test_key_check_after_stripping_the_ddp_prefix():
                                 '(2, 1, 1, 1)')
 
 
-def test_a_url_is_refused_with_one_line():
+def test_another_url_scheme_is_refused_with_one_line():
     with pytest.raises(CheckpointError) as info:
-        safe_load('https://example.org/r50.pth')
-    assert str(info.value) == ('https://example.org/r50.pth: checkpoints are read from local '
-                               'files; download it and set the checkpoint to its local path')
+        safe_load('s3://bucket/r50.pth')
+    assert str(info.value) == ('s3://bucket/r50.pth: checkpoints are read from local files, '
+                               'http(s)://, open-mmlab:// and torchvision:// names; download it '
+                               'and set the checkpoint to its local path')

@@ -17,7 +17,7 @@ from segkit.utils.cli import run_cli
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='MMSegmentation checkpoint -> segkit')
-    parser.add_argument('checkpoint', help='MMSegmentation checkpoint (.pth)')
+    parser.add_argument('checkpoint', help='MMSegmentation checkpoint (.pth file or URL)')
     parser.add_argument('config', help='segkit config of the same model')
     parser.add_argument('output', help='where to write the segkit checkpoint')
     return parser.parse_args(argv)

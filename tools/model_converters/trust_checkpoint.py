@@ -16,7 +16,7 @@ from segkit.utils.cli import run_cli
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='trusted checkpoint -> weights-only file')
-    parser.add_argument('input', help='checkpoint from a source you trust')
+    parser.add_argument('input', help='checkpoint (file or URL) from a source you trust')
     parser.add_argument('output', help='where to write the weights-only file')
     return parser.parse_args(argv)
 

@@ -11,9 +11,8 @@ data_preprocessor = dict(
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    # ImageNet weights: download
-    # https://download.openmmlab.com/pretrain/third_party/resnet50_v1c-2cccc1ad.pth
-    pretrained='data/pretrained/resnet50_v1c-2cccc1ad.pth',
+    # ImageNet weights, downloaded once into $TORCH_HOME/hub/checkpoints
+    pretrained='open-mmlab://resnet50_v1c',
     backbone=dict(
         type='ResNetV1c',
         depth=50,

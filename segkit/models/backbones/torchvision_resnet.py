@@ -9,7 +9,8 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
 from segkit.registry import MODELS
-from segkit.checkpoint import check_state_dict, safe_load, state_dict_of, strip_ddp_prefix
+from segkit.checkpoint import (check_state_dict, resolve_checkpoint, safe_load, state_dict_of,
+                               strip_ddp_prefix)
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from ..layers import build_norm_layer, eval_batch_norms, freeze
@@ -71,17 +72,20 @@ class TorchvisionResNet(BaseModule):
         freeze(stem + [getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)])
 
     def init_weights(self) -> None:
-        """Load a local torchvision weight file (``init_cfg`` Pretrained) strictly, without fc."""
+        """Load torchvision weights (``init_cfg`` Pretrained: a file, a URL or
+        ``torchvision://resnetN``) strictly, without fc."""
         if self.init_cfg is None or self.init_cfg.get('type') != 'Pretrained':
             super().init_weights()
             return
         path = self.init_cfg.get('checkpoint')
-        if not path or not osp.isfile(osp.expanduser(path)):
+        local = resolve_checkpoint(path) if path else None
+        if not local or not osp.isfile(local):
             raise CheckpointError(
-                f'TorchvisionResNet-{self.depth} weights not found at {path!r}: download one of '
-                f'{", ".join(weight_urls(self.depth))} and set the checkpoint (model.pretrained '
-                'or backbone init_cfg) to its local path')
-        state = strip_ddp_prefix(state_dict_of(safe_load(path)))
+                f'TorchvisionResNet-{self.depth} weights not found at {path!r}: set the '
+                f"checkpoint (model.pretrained or backbone init_cfg) to 'torchvision://resnet"
+                f"{self.depth}', one of {', '.join(weight_urls(self.depth))}, or the local "
+                'path of one of those files')
+        state = strip_ddp_prefix(state_dict_of(safe_load(local)))
         state = {k: v for k, v in state.items() if not k.startswith(CLASSIFIER_PREFIX)}
         report = check_state_dict(state, self)
         if not report.ok:

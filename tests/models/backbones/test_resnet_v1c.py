@@ -1,8 +1,11 @@
+import json
+
 import pytest
 import torch
 
 from segkit.models.backbones import ResNetV1c
 from segkit.utils.errors import ConfigError
+from tests.file_server import file_server, hub_cache  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize('depth,channels', [(18, (64, 128, 256, 512)),
@@ -116,9 +119,15 @@ def test_pretrained_from_local_path(tmp_path):
     assert torch.equal(dst.layer4[1].conv2.weight, src.layer4[1].conv2.weight)
 
 
-def test_pretrained_missing_file_names_download():
-    from segkit.utils.errors import CheckpointError
-    model = ResNetV1c(depth=50, init_cfg=dict(type='Pretrained',
-                                              checkpoint='open-mmlab://resnet50_v1c'))
-    with pytest.raises(CheckpointError, match='resnet50_v1c-2cccc1ad.pth'):
-        model.init_weights()
+def test_pretrained_from_an_open_mmlab_name(tmp_path, monkeypatch, file_server, hub_cache):
+    src = ResNetV1c(depth=18)
+    torch.save({'state_dict': src.state_dict()}, tmp_path / 'r18.pth')
+    url = file_server.serve_file('/pretrain/resnet18_v1c.pth', str(tmp_path / 'r18.pth'))
+    (tmp_path / 'urls.json').write_text(json.dumps({'open-mmlab://resnet18_v1c': url}))
+    monkeypatch.setenv('SEGKIT_CHECKPOINT_URLS', str(tmp_path / 'urls.json'))
+    for _ in range(2):
+        dst = ResNetV1c(depth=18, init_cfg=dict(type='Pretrained',
+                                                checkpoint='open-mmlab://resnet18_v1c'))
+        dst.init_weights()
+        assert torch.equal(dst.layer4[1].conv2.weight, src.layer4[1].conv2.weight)
+    assert file_server.requests['/pretrain/resnet18_v1c.pth'] == 1

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 import torchvision
@@ -5,6 +7,7 @@ import torchvision
 from segkit.models.backbones import TorchvisionResNet
 from segkit.registry import MODELS
 from segkit.utils.errors import CheckpointError, ConfigError
+from tests.file_server import file_server, hub_cache  # noqa: F401 (fixtures)
 
 
 def test_four_stages_at_output_stride_32():
@@ -34,6 +37,21 @@ def test_loads_a_ddp_saved_file_without_its_classifier(tmp_path):
     backbone = TorchvisionResNet(depth=18, init_cfg=dict(type='Pretrained', checkpoint=path))
     backbone.init_weights()
     assert torch.equal(backbone.layer4[1].conv2.weight, reference.layer4[1].conv2.weight)
+
+
+def test_loads_a_torchvision_name_downloaded_once(tmp_path, monkeypatch, file_server,
+                                                  hub_cache):
+    reference = torchvision.models.resnet18(weights=None)
+    torch.save(reference.state_dict(), tmp_path / 'resnet18.pth')
+    url = file_server.serve_file('/models/resnet18.pth', str(tmp_path / 'resnet18.pth'))
+    (tmp_path / 'urls.json').write_text(json.dumps({'torchvision://resnet18': url}))
+    monkeypatch.setenv('SEGKIT_CHECKPOINT_URLS', str(tmp_path / 'urls.json'))
+    for _ in range(2):
+        backbone = TorchvisionResNet(
+            depth=18, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18'))
+        backbone.init_weights()
+        assert torch.equal(backbone.layer4[1].conv2.weight, reference.layer4[1].conv2.weight)
+    assert file_server.requests['/models/resnet18.pth'] == 1
 
 
 def test_missing_file_names_the_download_url(tmp_path):
