@@ -14,6 +14,9 @@ TEST_MODES = ('whole', 'slide')
 TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device')
 Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
 NamedInputs = Dict[str, torch.Tensor]
+AVERAGE_MODES = ('softmax', 'logits')
+# Metainfo that describes the original image, the same for every test-time augmented view.
+KEPT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'reduce_zero_label')
 
 
 def check_test_cfg(test_cfg: Optional[dict]) -> dict:
@@ -45,9 +48,9 @@ class BaseSegmentor(BaseModel):
     :meth:`model_outputs` (named inputs -> named outputs at the input size, ``'seg'``
     logits at least) and, to be trainable, :meth:`loss`. This class checks ``test_cfg``,
     splits the inputs once per forward (:meth:`split_inputs`), dispatches the forward
-    modes, runs whole or sliding-window inference, and post-processes predictions (padding
-    cropped, test-time flip undone, resized to ``ori_shape``); ``SegTTAModel`` merges the
-    post-processed views of test-time augmentation.
+    modes, runs whole or sliding-window inference, post-processes predictions (padding
+    cropped, test-time flip undone, resized to ``ori_shape``) and merges the predictions
+    of test-time augmented views (:meth:`merge_views`, for ``SegTTAModel``).
 
     ``forward(inputs, data_samples, mode)``: ``'loss'`` (dict of losses), ``'predict'``
     (samples with ``seg_logits`` and ``pred_sem_seg`` at the original image size, and
@@ -184,3 +187,23 @@ class BaseSegmentor(BaseModel):
             maps = maps.flip(dims=dims)
         ori_shape = sample.metainfo.get('ori_shape', (h, w))
         return resize(maps, size=ori_shape, align_corners=self.align_corners)[0]
+
+    @staticmethod
+    def merge_views(views: List[SegDataSample], average: str = 'softmax') -> SegDataSample:
+        """One prediction from the post-processed predictions of an image's augmented views:
+        their class probabilities (``average='softmax'``) or raw logits (``'logits'``)
+        averaged, then the argmax."""
+        total = None
+        for view in views:
+            logits = view.seg_logits.data
+            scores = logits.softmax(dim=0) if average == 'softmax' else logits
+            total = scores.clone() if total is None else total.add_(scores)
+        mean = total / len(views)
+        first = views[0]
+        sample = SegDataSample(metainfo={k: first.metainfo[k] for k in KEPT_META_KEYS
+                                         if k in first.metainfo})
+        sample.seg_logits = PixelData(data=mean)
+        sample.pred_sem_seg = PixelData(data=class_argmax(mean, dim=0)[None])
+        if 'gt_sem_seg' in first:
+            sample.gt_sem_seg = first.gt_sem_seg
+        return sample
