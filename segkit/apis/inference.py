@@ -16,7 +16,7 @@ from segkit.registry import DATASETS, MODELS, register_all_modules
 from segkit.utils.checkpoint_io import load_model_weights
 from segkit.utils.errors import ConfigError, DataError
 
-from .optimize import FAST, optimize_for_inference
+from .optimize import optimize_for_inference, refuse_for_exported_model, resolve_speed_options
 
 ImageInput = Union[str, np.ndarray]
 Prediction = Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]
@@ -25,8 +25,8 @@ PALETTE_SEED = 42  # colours for datasets that define no palette
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None,
-               fuse_conv_bn: bool = False, channels_last: bool = False,
-               compile: bool = False, precision: str = 'fp32', fast: bool = False,
+               fold_bn: bool = False, channels_last: bool = False,
+               compile: bool = False, precision: Optional[str] = None, fast: bool = False,
                backend: str = 'onnxruntime') -> nn.Module:
     """Build the config's segmentor in eval mode on ``device`` and load ``checkpoint``.
 
@@ -43,10 +43,10 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
             exported ``.onnx`` model.
         device: 'cpu', 'cuda' or 'cuda:N'.
         cfg_options: ``{dotted.key: value}`` overrides, e.g. ``{'model.test_cfg.mode': 'slide'}``.
-        fuse_conv_bn, channels_last, compile, precision: speed options, see
-            :func:`segkit.apis.optimize.optimize_for_inference`.
-        fast: the fastest options that keep the accuracy on ``device`` (precision 'auto',
-            channels-last, BN folded), as ``tools/test.py --fast``.
+        fold_bn, channels_last, compile, precision, fast: speed options, resolved by
+            :func:`segkit.apis.optimize.resolve_speed_options` as ``tools/test.py`` does
+            (``fast``: precision 'auto' unless ``precision`` is given, channels-last and
+            BN folded) and applied by :func:`segkit.apis.optimize.optimize_for_inference`.
         backend: runtime of a ``.onnx`` checkpoint: 'onnxruntime' or 'openvino'.
     """
     register_all_modules()
@@ -63,9 +63,9 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise ConfigError(f"device {str(device)!r}: CUDA is not available here; use 'cpu'")
     if is_deployed_model(checkpoint):
-        return _init_deployed_model(cfg, checkpoint, device, backend,
-                                    fuse_conv_bn or channels_last or compile or fast
-                                    or precision != 'fp32')
+        refuse_for_exported_model(checkpoint, precision=precision, fast=fast,
+                                  channels_last=channels_last, fold_bn=fold_bn, compile=compile)
+        return _init_deployed_model(cfg, checkpoint, device, backend)
     model = MODELS.build(cfg.model)
     if checkpoint is None:
         print_log('init_model: no checkpoint given, the model has random weights',
@@ -74,17 +74,16 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None,
         load_model_weights(model, checkpoint)
     model.cfg = cfg
     model.dataset_meta = dataset_metainfo(cfg)
-    options = dict(fuse_conv_bn=fuse_conv_bn, channels_last=channels_last, compile=compile,
-                   precision=precision)
-    return optimize_for_inference(model.to(device), **(dict(options, **FAST) if fast else options))
+    options = resolve_speed_options(precision=precision, fast=fast, channels_last=channels_last,
+                                    fold_bn=fold_bn, compile=compile)
+    return optimize_for_inference(model.to(device), **options._asdict())
 
 
-def _init_deployed_model(cfg: Config, model_file: str, device: torch.device, backend: str,
-                         speed_options: bool) -> nn.Module:
-    if device.type != 'cpu' or speed_options:
-        raise ConfigError(f'{model_file}: an exported model runs on the CPU with its own '
-                          "runtime; use device='cpu' without fuse_conv_bn, channels_last, "
-                          'compile, precision or fast')
+def _init_deployed_model(cfg: Config, model_file: str, device: torch.device,
+                         backend: str) -> nn.Module:
+    if device.type != 'cpu':
+        raise ConfigError(f"{model_file}: an exported model runs on the CPU with its own "
+                          f"runtime; use device='cpu', not {str(device)!r}")
     model = MODELS.build(deployed_model_cfg(cfg, model_file, backend))
     model.cfg = cfg
     model.dataset_meta = dataset_metainfo(cfg)
