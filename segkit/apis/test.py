@@ -10,6 +10,7 @@ from segkit.registry import METRICS
 from segkit.utils.checkpoint_io import load_model_weights
 from segkit.utils.errors import ConfigError
 
+from .inference import check_tta_cfg
 from .optimize import optimize_for_inference, refuse_for_exported_model, resolve_speed_options
 from .runner_cfg import check_num_classes, prepare_cfg
 
@@ -54,7 +55,7 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
     options = resolve_speed_options(precision=precision, fast=fast, channels_last=channels_last,
                                     fold_bn=fold_bn, compile=compile)
     if tta:
-        _use_tta(cfg, config)
+        _use_tta(cfg)
     if format_only or out_dir is not None:
         cfg.test_evaluator = _set_output(cfg.test_evaluator, config, format_only, out_dir)
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='ProgressBarHook')]
@@ -78,13 +79,9 @@ def _use_deployed_model(cfg, config: str, model_file: str, backend: str) -> None
     cfg.model = deployed_model_cfg(cfg, model_file, backend, config_name=config)
 
 
-def _use_tta(cfg, config: str) -> None:
+def _use_tta(cfg) -> None:
     """Test with ``tta_pipeline`` and wrap the model in ``tta_model``, as MMSegmentation does."""
-    for key in ('tta_model', 'tta_pipeline'):
-        if not cfg.get(key):
-            raise ConfigError(f'--tta: {config} has no {key} (the dataset base configs under '
-                              'configs/_base_/datasets define tta_pipeline, default_runtime.py '
-                              'tta_model)')
+    check_tta_cfg(cfg, option='--tta')
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     cfg.model = dict(cfg.tta_model, module=cfg.model)
 
