@@ -38,6 +38,9 @@ def parse_args(argv=None):
     parser.add_argument('--backend', choices=BACKENDS, default='onnxruntime',
                         help='runtime of a .onnx model')
     parser.add_argument('--max-frames', type=int, help='stop each video after this many frames')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation: the config's tta_pipeline (scales, flips) "
+                             'and tta_model, as tools/test.py --tta')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. model.test_cfg.mode=slide')
     return parser.parse_args(argv)
@@ -52,7 +55,7 @@ def main(argv=None):
     videos = [item for item in args.inputs if is_video_source(item)]
     inferencer = SegInferencer(args.config, args.checkpoint, device=args.device,
                                batch_size=args.batch_size, cfg_options=args.cfg_options,
-                               backend=args.backend)
+                               backend=args.backend, tta=args.tta)
     paths = inferencer.expand_inputs([item for item in args.inputs if item not in videos])
     if paths:
         predict_images(inferencer, paths, args.out_dir, args.opacity)

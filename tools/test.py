@@ -32,10 +32,11 @@ def parse_args(argv=None):
                         help='same as --precision bf16')
     parser.add_argument('--fast', action='store_true',
                         help='the fastest mode that keeps the accuracy on this device: '
-                             '--precision auto --channels-last --fuse-conv-bn')
+                             '--precision auto --channels-last --fold-bn (an explicit --precision '
+                             'wins)')
     parser.add_argument('--channels-last', action='store_true',
                         help='NHWC memory layout for weights and images')
-    parser.add_argument('--fuse-conv-bn', action='store_true',
+    parser.add_argument('--fold-bn', '--fuse-conv-bn', dest='fold_bn', action='store_true',
                         help='fold BatchNorm into the conv before it')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the model (the first batch of each size compiles)')
@@ -52,7 +53,7 @@ def main(argv=None):
              out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
              format_only=args.format_only, out_dir=args.out_dir, tta=args.tta,
              precision=args.precision, channels_last=args.channels_last,
-             fuse_conv_bn=args.fuse_conv_bn, compile=args.compile, fast=args.fast,
+             fold_bn=args.fold_bn, compile=args.compile, fast=args.fast,
              backend=args.backend)
 
 

@@ -10,7 +10,8 @@ from segkit.registry import METRICS
 from segkit.checkpoint import load_model_weights
 from segkit.utils.errors import ConfigError
 
-from .optimize import FAST, optimize_for_inference
+from .inference import check_tta_cfg
+from .optimize import optimize_for_inference, refuse_for_exported_model, resolve_speed_options
 from .runner_cfg import check_num_classes, prepare_cfg
 
 
@@ -19,7 +20,7 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
              cfg_options: Optional[dict] = None, launcher: str = 'none',
              format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False,
              precision: Optional[str] = None, channels_last: bool = False,
-             fuse_conv_bn: bool = False, compile: bool = False, fast: bool = False,
+             fold_bn: bool = False, compile: bool = False, fast: bool = False,
              backend: str = 'onnxruntime') -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
@@ -38,13 +39,9 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         out_dir: the test evaluator's ``output_dir`` (results files are kept there).
         tta: test-time augmentation: the config's ``tta_pipeline`` (scales and flips) and
             ``tta_model`` (averages the views' probabilities).
-        precision: 'fp32' (default), 'auto' (the mixed precision this device runs natively,
-            else fp32), 'bf16' or 'fp16' (autocast even where emulated, with a warning).
-        channels_last: weights and input images in NHWC layout.
-        fuse_conv_bn: fold BatchNorm into the conv before it.
-        compile: ``torch.compile`` the logits computation.
-        fast: the fastest mode that keeps the accuracy on this device: precision 'auto'
-            (unless ``precision`` is given), channels-last and BN folded.
+        precision, channels_last, fold_bn, compile, fast: speed options, resolved by
+            :func:`segkit.apis.optimize.resolve_speed_options` (``fast``: precision 'auto'
+            unless ``precision`` is given, channels-last and BN folded).
         backend: runtime of a ``.onnx`` model: 'onnxruntime' or 'openvino'.
     """
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
@@ -52,15 +49,13 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
     cfg.resume = False
     deployed = is_deployed_model(checkpoint)
     if deployed:
-        _use_deployed_model(cfg, config, checkpoint, backend,
-                            tta=tta, precision=precision, fast=fast, channels_last=channels_last,
-                            fuse_conv_bn=fuse_conv_bn, compile=compile)
-    if fast:
-        precision = precision or FAST['precision']
-        channels_last = channels_last or FAST['channels_last']
-        fuse_conv_bn = fuse_conv_bn or FAST['fuse_conv_bn']
+        refuse_for_exported_model(checkpoint, tta=tta, precision=precision, fast=fast,
+                                  channels_last=channels_last, fold_bn=fold_bn, compile=compile)
+        _use_deployed_model(cfg, config, checkpoint, backend)
+    options = resolve_speed_options(precision=precision, fast=fast, channels_last=channels_last,
+                                    fold_bn=fold_bn, compile=compile)
     if tta:
-        _use_tta(cfg, config)
+        _use_tta(cfg)
     if format_only or out_dir is not None:
         cfg.test_evaluator = _set_output(cfg.test_evaluator, config, format_only, out_dir)
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='ProgressBarHook')]
@@ -72,31 +67,21 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
         return runner.test()
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     load_model_weights(model.module if tta else model, checkpoint)
-    optimize_for_inference(model.module if tta else model, fuse_conv_bn=fuse_conv_bn,
-                           channels_last=channels_last, compile=compile,
-                           precision=precision or 'fp32')
+    optimize_for_inference(model.module if tta else model, **options._asdict())
     return runner.test()
 
 
-def _use_deployed_model(cfg, config: str, model_file: str, backend: str, **options) -> None:
+def _use_deployed_model(cfg, config: str, model_file: str, backend: str) -> None:
     """Replace the config's segmentor by the exported ``model_file`` run by ``backend``."""
-    flags = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
-    if flags:
-        raise ConfigError(f"{' '.join(flags)}: not for an exported model ({model_file}); its "
-                          'runtime sets its own precision and layout')
     if cfg.get('launcher', 'none') != 'none':
         raise ConfigError(f'{model_file}: an exported model is tested in one process '
                           '(--launcher none)')
     cfg.model = deployed_model_cfg(cfg, model_file, backend, config_name=config)
 
 
-def _use_tta(cfg, config: str) -> None:
+def _use_tta(cfg) -> None:
     """Test with ``tta_pipeline`` and wrap the model in ``tta_model``, as MMSegmentation does."""
-    for key in ('tta_model', 'tta_pipeline'):
-        if not cfg.get(key):
-            raise ConfigError(f'--tta: {config} has no {key} (the dataset base configs under '
-                              'configs/_base_/datasets define tta_pipeline, default_runtime.py '
-                              'tta_model)')
+    check_tta_cfg(cfg, option='--tta')
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     cfg.model = dict(cfg.tta_model, module=cfg.model)
 

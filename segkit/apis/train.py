@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 from segkit.checkpoint import check_resumable, latest_checkpoint
 from segkit.utils.errors import CheckpointError, ConfigError
 
+from .optimize import resolve_speed_options
 from .runner_cfg import check_num_classes, prepare_cfg
 
 # What a training writes into its work dir that a new training would overwrite.
@@ -52,10 +53,11 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
 
     The recipe's total batch and the actual one are logged at start.
     """
-    if channels_last:  # validated and saved with the config, like any option
+    speed = resolve_speed_options(precision='auto' if amp else None, channels_last=channels_last)
+    if speed.channels_last:  # validated and saved with the config, like any option
         cfg_options = {**(cfg_options or {}), 'model.channels_last': True}
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
-    if amp:
+    if speed.precision == 'auto':  # AmpOptimWrapper's default dtype follows the same policy
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
     if auto_scale_lr:
         cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr') or {}, enable=True)

@@ -1,26 +1,25 @@
 """Inference speed of a config's model in several execution modes, and the framework overhead."""
 import copy
-from contextlib import nullcontext
 from typing import Dict, List, Sequence
 
 import torch
 
-from segkit.models.utils import fuse_conv_bn
+from segkit.apis.optimize import SpeedOptions, optimize_for_inference, resolve_speed_options
 from segkit.utils.precision import native_precision
 
 from .timing import format_table, interleaved_times
 
-# name -> (channels_last, bf16 autocast, fold BN, torch.compile)
-INFERENCE_MODES = {
-    'fp32': (False, False, False, False),
-    'fp32+channels_last': (True, False, False, False),
-    'fp32+channels_last+fold_bn': (True, False, True, False),
-    'fp32+channels_last+fold_bn+compile': (True, False, True, True),
-    'bf16': (False, True, False, False),
-    'bf16+channels_last': (True, True, False, False),
-    'bf16+channels_last+fold_bn': (True, True, True, False),
-    'bf16+channels_last+fold_bn+compile': (True, True, True, True),
-}
+
+def _mode(name: str) -> SpeedOptions:
+    """The speed options a mode name such as 'bf16+channels_last+fold_bn' spells."""
+    precision, *flags = name.split('+')
+    return resolve_speed_options(precision=precision, **{flag: True for flag in flags})
+
+
+INFERENCE_MODES = {name: _mode(name) for name in (
+    'fp32', 'fp32+channels_last', 'fp32+channels_last+fold_bn',
+    'fp32+channels_last+fold_bn+compile', 'bf16', 'bf16+channels_last',
+    'bf16+channels_last+fold_bn', 'bf16+channels_last+fold_bn+compile')}
 
 
 def select_modes(names: Sequence[str], device) -> List[str]:
@@ -28,7 +27,8 @@ def select_modes(names: Sequence[str], device) -> List[str]:
     ``device``: the fp32 ones, and the bf16 ones only where the device runs bf16 natively
     (elsewhere it is emulated, many times slower than fp32)."""
     native_bf16 = native_precision(device).dtype is torch.bfloat16
-    auto = [name for name, mode in INFERENCE_MODES.items() if native_bf16 or not mode[1]]
+    auto = [name for name, mode in INFERENCE_MODES.items()
+            if native_bf16 or mode.precision == 'fp32']
     groups = dict(all=list(INFERENCE_MODES), auto=auto)
     selected = []
     for name in names:
@@ -37,23 +37,9 @@ def select_modes(names: Sequence[str], device) -> List[str]:
 
 
 def prepare_model(model: torch.nn.Module, mode: str) -> torch.nn.Module:
-    """A copy of ``model`` (eval mode) set up for one of :data:`INFERENCE_MODES`."""
-    channels_last, _, fold_bn, compile_ = INFERENCE_MODES[mode]
-    model = copy.deepcopy(model).eval()
-    if fold_bn:
-        fuse_conv_bn(model)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    if compile_:
-        model.forward = torch.compile(model.forward)
-    return model
-
-
-def autocast_for(mode: str, device: torch.device):
-    """bf16 autocast for modes that ask for it, else a no-op context."""
-    if INFERENCE_MODES[mode][1]:
-        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-    return nullcontext()
+    """A copy of ``model`` set up for one of :data:`INFERENCE_MODES` by
+    :func:`segkit.apis.optimize.optimize_for_inference`, as testing and inference do."""
+    return optimize_for_inference(copy.deepcopy(model), **INFERENCE_MODES[mode]._asdict())
 
 
 def benchmark_inference(model: torch.nn.Module, shape: Sequence[int], batch_size: int = 1,
@@ -72,15 +58,9 @@ def benchmark_inference(model: torch.nn.Module, shape: Sequence[int], batch_size
     inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
     variants = {}
     for mode in modes:
-        prepared = prepare_model(model, mode)
-        x = inputs
-        if INFERENCE_MODES[mode][0]:  # every named input (image, Canny edges) in NHWC
-            x = {k: v.contiguous(memory_format=torch.channels_last) for k, v in x.items()} \
-                if isinstance(x, dict) else x.contiguous(memory_format=torch.channels_last)
-
-        def run(prepared=prepared, x=x, mode=mode):
-            with torch.no_grad(), autocast_for(mode, device):
-                return prepared(x, mode='tensor')
+        def run(prepared=prepare_model(model, mode)):
+            with torch.no_grad():
+                return prepared(inputs, mode='tensor')
         variants[mode] = run
 
     def predict():

@@ -1,26 +1,25 @@
 """DeployedSegmentor: an exported model run by ONNX Runtime or OpenVINO, used like a segmentor."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel
 
-from segkit.models.segmentors.encoder_decoder import EncoderDecoder
+from segkit.models.segmentors.base_segmentor import BaseSegmentor, NamedInputs
 from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import DeployError
 
 from .backends import load_backend
-from .export_wrapper import Inputs, split_inputs, to_numpy
+from .export_wrapper import split_inputs, to_numpy
 from .metadata import read_metadata
 
 
 @MODELS.register_module()
-class DeployedSegmentor(BaseModel):
+class DeployedSegmentor(BaseSegmentor):
     """Predict with an exported model through the config's data preprocessor and test mode.
 
     Whole and sliding-window inference, cropping, un-flipping and resizing are those of
-    :class:`EncoderDecoder`; only the logits of an image or window come from the runtime.
+    :class:`BaseSegmentor`; only the logits of an image or window come from the runtime.
     A model exported at a fixed size gets smaller inputs padded (bottom/right, with the
     preprocessor's ``pad_val``) and their logits cropped back.
 
@@ -37,42 +36,24 @@ class DeployedSegmentor(BaseModel):
     def __init__(self, model_file: str, data_preprocessor: dict, backend: str = 'onnxruntime',
                  test_cfg: Optional[dict] = None, num_threads: Optional[int] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(data_preprocessor=data_preprocessor, test_cfg=test_cfg,
+                         init_cfg=init_cfg)
         self.model_file = model_file
         self.meta = read_metadata(model_file)
         self.num_classes = self.meta['num_classes']
         self.align_corners = self.meta['align_corners']
         self.input_names = tuple(self.meta['input_names'])
-        self.test_cfg = EncoderDecoder._check_test_cfg(dict(test_cfg or dict(mode='whole')))
         self.pad_val = getattr(self.data_preprocessor, 'pad_val', 0)
         self.backend_name = backend
         self.backend = load_backend(model_file, backend, num_threads=num_threads)
 
-    predict_edge = False  # the exported model gives 'seg' only
-    _logits_device = EncoderDecoder._logits_device
-    slide_inference = EncoderDecoder.slide_inference
-    inference = EncoderDecoder.inference
-    predict = EncoderDecoder.predict
-    postprocess_result = EncoderDecoder.postprocess_result
-    _to_original = EncoderDecoder._to_original
-
-    def _split_inputs(self, inputs: Inputs) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """The image and the dict of named inputs, as :class:`EncoderDecoder` splits them."""
-        named = split_inputs(inputs, self.input_names)
-        return named['img'], named
-
-    def forward(self, inputs: Inputs, data_samples: Optional[List[SegDataSample]] = None,
-                mode: str = 'predict'):
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self.encode_decode(inputs)['seg']
+    def loss(self, inputs: NamedInputs, data_samples: List[SegDataSample]) -> dict:
         raise DeployError(f"{self.model_file}: a deployed model predicts only (mode 'predict' "
-                          f"or 'tensor'), got mode {mode!r}")
+                          "or 'tensor'), got mode 'loss'")
 
-    def encode_decode(self, inputs: Inputs) -> Dict[str, torch.Tensor]:
+    def model_outputs(self, inputs: NamedInputs) -> Dict[str, torch.Tensor]:
         """``{'seg': logits (N, num_classes, H, W)}`` at the input's size, from the runtime."""
-        feeds = self._split_inputs(inputs)[1]
+        feeds = split_inputs(inputs, self.input_names)
         height, width = feeds['img'].shape[2:]
         fixed = self.meta['input_shape']
         if fixed is not None:

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from segkit.models.utils import fuse_conv_bn
+from segkit.models.utils import fold_bn as fold_batch_norm
 from segkit.utils.errors import ConfigError, DeployError
 
 from .backends import OnnxRuntimeBackend, import_package
@@ -58,7 +58,7 @@ def export_onnx(model: torch.nn.Module, out: str, shape: Optional[Sequence[int]]
         raise ConfigError(f'--shape {shape}: expected a positive height and width')
     model.eval()
     if fold_bn:
-        fuse_conv_bn(model)
+        fold_batch_norm(model)
     wrapper = ExportWrapper(model).eval()
     names = wrapper.input_names
     inputs = wrapper.example_inputs(1, *shape)

@@ -5,13 +5,13 @@ An exported model takes the named float inputs of the data preprocessor
 and, for Gated-SCNN, ``edge`` ``(N, 1, H, W)`` (the Canny map). It returns ``seg``: the
 segmentor's tensor-mode logits ``(N, num_classes, H, W)`` at the input size.
 """
-from typing import Dict, Sequence, Tuple, Union
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import nn
 
-Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
+from segkit.models.segmentors.base_segmentor import Inputs
 
 
 def input_names(segmentor: nn.Module) -> Tuple[str, ...]:

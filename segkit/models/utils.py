@@ -37,7 +37,7 @@ def to_channels_last(segmentor: nn.Module) -> nn.Module:
     """Put a segmentor's weights in channels-last (NHWC) layout and convert the backbone's
     input on entry, in place; the activations follow. oneDNN's convs on CPU and tensor
     cores on GPU are faster in NHWC. Calling it again only re-lays out new weights
-    (e.g. convs made by :func:`fuse_conv_bn`)."""
+    (e.g. convs made by :func:`fold_bn`)."""
     segmentor.to(memory_format=torch.channels_last)
     if not getattr(segmentor, 'channels_last', False):
         segmentor.backbone.register_forward_pre_hook(_input_to_channels_last)
@@ -56,7 +56,7 @@ def _fold(conv: nn.Conv2d, bn: _BatchNorm) -> nn.Conv2d:
 
 
 @torch.no_grad()
-def fuse_conv_bn(model: nn.Module) -> nn.Module:
+def fold_bn(model: nn.Module) -> nn.Module:
     """Fold inference-mode BatchNorm into the conv before it, in place; returns ``model``.
 
     Only pairs known to run back to back are folded: ``ConvModule`` (conv, bn), ResNet

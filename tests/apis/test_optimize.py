@@ -45,7 +45,7 @@ def images():
 def test_fuse_conv_bn_keeps_logits(config, images):
     model = build_eval_model(config)
     expected = logits(model, images)
-    optimize_for_inference(model, fuse_conv_bn=True)
+    optimize_for_inference(model, fold_bn=True)
     remaining = [n for n, m in model.named_modules() if isinstance(m, _BatchNorm)]
     fused = logits(model, images)
     assert torch.allclose(fused, expected, atol=1e-4, rtol=1e-4), \
@@ -57,7 +57,7 @@ def test_fuse_conv_bn_keeps_logits(config, images):
 def test_channels_last_and_bf16_agree_with_fp32(images):
     model = build_eval_model('quickstart.py')
     expected = logits(model, images).argmax(1)
-    optimize_for_inference(model, fuse_conv_bn=True, channels_last=True)
+    optimize_for_inference(model, fold_bn=True, channels_last=True)
     assert model.backbone.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
     assert (logits(model, images).argmax(1) == expected).float().mean() > 0.99
     optimize_for_inference(model, precision='bf16')  # runs even where emulated
@@ -84,7 +84,7 @@ def test_auto_precision_follows_the_policy(monkeypatch, images, native):
 
 def test_init_model_speed_options():
     from segkit.apis import init_model
-    model = init_model(osp.join(REPO, 'configs', 'quickstart.py'), fuse_conv_bn=True,
+    model = init_model(osp.join(REPO, 'configs', 'quickstart.py'), fold_bn=True,
                        channels_last=True)
     assert not model.training
     assert not any(isinstance(m, _BatchNorm) for m in model.modules())
@@ -98,3 +98,24 @@ def test_init_model_fast_is_fp32_without_native_bf16(monkeypatch, images):
     assert not any(isinstance(m, _BatchNorm) for m in model.modules())
     assert model.decode_head.conv_seg.weight.is_contiguous(memory_format=torch.channels_last)
     assert logits(model, images).dtype is torch.float32
+
+
+def test_one_precedence_for_speed_options():
+    from segkit.apis.optimize import FAST, SpeedOptions, resolve_speed_options
+    assert resolve_speed_options() == SpeedOptions('fp32', False, False, False)
+    assert resolve_speed_options(fast=True) == FAST == SpeedOptions('auto', True, True, False)
+    assert resolve_speed_options(precision='fp32', fast=True) == SpeedOptions('fp32', True, True,
+                                                                              False)
+    assert resolve_speed_options(precision='bf16', compile=True) == SpeedOptions('bf16', False,
+                                                                                 False, True)
+
+
+def test_init_model_fast_keeps_an_explicit_precision(images):
+    from segkit.apis import init_model
+    model = init_model(osp.join(REPO, 'configs', 'quickstart.py'), fast=True, precision='fp32')
+    assert not any(isinstance(m, _BatchNorm) for m in model.modules())
+    bf16 = init_model(osp.join(REPO, 'configs', 'quickstart.py'), precision='bf16')
+    with torch.no_grad():
+        inputs = model.data_preprocessor(dict(inputs=list(images)))['inputs']
+        assert model.encode_decode(inputs)['seg'].dtype is torch.float32
+        assert bf16.encode_decode(inputs)['seg'].dtype is torch.bfloat16

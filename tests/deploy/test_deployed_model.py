@@ -9,6 +9,7 @@ import pytest
 from segkit.apis import inference_model, init_model, run_test
 from segkit.deploy.backends import install_hint
 from segkit.utils.cli import run_cli
+from segkit.utils.errors import ConfigError
 from tests.deploy.deploy_models import tiny_model_files
 from tests.helpers import REPO
 from tests.tools.tool_loader import load_tool
@@ -140,6 +141,8 @@ def test_input_larger_than_a_fixed_model(files, tmp_path, capsys):
 
 def test_speed_flags_are_refused(files, tmp_path, capsys):
     config, _, fixed, _, _ = files
+    with pytest.raises(ConfigError, match=r'^--fast --fold-bn: not for an exported model '):
+        init_model(config, fixed, fast=True, fold_bn=True)
     assert error_of(capsys, test_tool.main, [config, fixed, '--work-dir', str(tmp_path),
                                              '--bf16', '--fast', '--tta']) == (
         f'error: --tta --precision --fast: not for an exported model ({fixed}); its runtime sets its own '

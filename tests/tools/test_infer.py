@@ -55,3 +55,18 @@ def test_bad_opacity_is_one_line_error(model_files, demo_root, tmp_path, capsys)
                                     '--opacity', '2']))
     assert info.value.code == 2
     assert capsys.readouterr().err == 'error: --opacity 2.0: expected a value in [0, 1]\n'
+
+
+def test_tta_masks_are_tools_test_tta_predictions(demo_root, tmp_path):
+    from segkit.apis import run_test
+    from tests.deploy.deploy_models import tiny_model_files
+    files = tiny_model_files(demo_root, str(tmp_path), {'test_dataloader.dataset.indices': 2})
+    run_test(*files, work_dir=str(tmp_path / 'work'), tta=True, out=str(tmp_path / 'tested'))
+    images = [osp.join(demo_root, 'JPEGImages', f'demo_val_{i:04d}.jpg') for i in range(2)]
+    infer.main([*files, *images, '--out-dir', str(tmp_path / 'out'), '--tta'])
+    plain = inference_model(init_model(*files), images)
+    for i, label in enumerate(plain):
+        name = f'demo_val_{i:04d}.png'
+        mask = np.asarray(Image.open(tmp_path / 'out' / 'masks' / name))
+        assert (mask == np.asarray(Image.open(tmp_path / 'tested' / name))).all()
+        assert (mask != label).any()

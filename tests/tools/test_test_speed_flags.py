@@ -25,3 +25,11 @@ def test_speed_flags_match_fp32(demo_root, tmp_path):
     assert 'inference precision' not in logs[0]
     assert re.search(r'inference precision: (bf16|mixed precision requested, running fp32)'
                      r'.*; device: .*native bf16 (yes|no)', logs[1])
+
+
+def test_fold_bn_flag_and_its_old_name():
+    from tests.tools.tool_loader import load_tool
+    tool = load_tool('test.py')
+    for flag in ('--fold-bn', '--fuse-conv-bn'):
+        assert tool.parse_args(['config.py', 'model.pth', flag]).fold_bn is True
+    assert tool.parse_args(['config.py', 'model.pth']).fold_bn is False

@@ -2,18 +2,13 @@
 from typing import List, Optional, Union
 
 from mmengine.model import BaseTTAModel
-from mmengine.structures import PixelData
 from torch import nn
 
 from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
-from ..utils import class_argmax
-
-AVERAGE_MODES = ('softmax', 'logits')
-# Metainfo that describes the original image, the same for every view.
-KEPT_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'reduce_zero_label')
+from .base_segmentor import AVERAGE_MODES
 
 
 @MODELS.register_module()
@@ -22,8 +17,9 @@ class SegTTAModel(BaseTTAModel):
 
     Used with MMCV's ``TestTimeAug`` (the config's ``tta_pipeline``): every view goes
     through the wrapped segmentor's ``test_step``, whose postprocessing already undoes the
-    flip and resizes the logits to ``ori_shape``; this class averages the views' class
-    probabilities (or raw logits) and takes the argmax. ``tools/test.py --tta`` sets it up.
+    flip and resizes the logits to ``ori_shape``; the segmentor's ``merge_views``
+    averages the views' class probabilities (or raw logits) and takes the argmax.
+    ``tools/test.py --tta`` sets it up.
 
     Args:
         module: the segmentor, or its config.
@@ -40,20 +36,4 @@ class SegTTAModel(BaseTTAModel):
 
     def merge_preds(self, data_samples_list: List[List[SegDataSample]]) -> List[SegDataSample]:
         """One sample per image, from the list of its views' predictions."""
-        merged = []
-        for views in data_samples_list:
-            total = None
-            for view in views:
-                logits = view.seg_logits.data
-                scores = logits.softmax(dim=0) if self.average == 'softmax' else logits
-                total = scores.clone() if total is None else total.add_(scores)
-            mean = total / len(views)
-            first = views[0]
-            sample = SegDataSample(metainfo={k: first.metainfo[k] for k in KEPT_META_KEYS
-                                             if k in first.metainfo})
-            sample.seg_logits = PixelData(data=mean)
-            sample.pred_sem_seg = PixelData(data=class_argmax(mean, dim=0)[None])
-            if 'gt_sem_seg' in first:
-                sample.gt_sem_seg = first.gt_sem_seg
-            merged.append(sample)
-        return merged
+        return [self.module.merge_views(views, self.average) for views in data_samples_list]
