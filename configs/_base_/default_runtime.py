@@ -18,4 +18,5 @@ tta_model = dict(type='SegTTAModel')
 custom_hooks = [
     dict(type='SafeCheckpointHook'),  # checkpoints load with torch.load(weights_only=True)
     dict(type='CheckInvalidLossHook'),  # a NaN/inf loss stops training before the step
+    dict(type='MetricsFileHook'),  # a line per validation: <work_dir>/<timestamp>/metrics.jsonl
 ]
