@@ -32,6 +32,10 @@ setup(
         'cityscapesscripts>=2.2',
     ],
     extras_require={'tests': ['pytest>=7'],
+                    # experiment trackers (mmengine's visualization backends)
+                    'tensorboard': ['tensorboard>=2.10'],
+                    'wandb': ['wandb>=0.15'],
+                    'mlflow': ['mlflow-skinny>=2.0'],
                     'deploy': ['onnx>=1.16', 'onnxscript>=0.1', 'onnxruntime>=1.18',
                                'openvino>=2024.0', 'nncf>=2.12']},
 )
