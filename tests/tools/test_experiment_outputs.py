@@ -11,7 +11,7 @@ from tests.tiny_training import cli_options, run_tool, tiny_options
 
 # Lines that read like failures; none belongs in the output of a normal run.
 NOISE = ('Failed to search registry', '"FileClient" will be deprecated', 'HardDiskBackend',
-         'gpuGetDeviceCount', 'USDT:', 'Traceback', 'WARNING')
+         'gpuGetDeviceCount', 'USDT:', 'Traceback', 'WARNING', 'Warning:')
 
 
 def test_training_keeps_best_and_metrics_lines_and_test_writes_them(demo_root, tmp_path):
