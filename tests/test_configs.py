@@ -84,3 +84,17 @@ def test_config_builds_and_runs(path, tmp_path):
         preds = model(data['inputs'], data['data_samples'], mode='predict')
     assert preds[0].pred_sem_seg.data.shape[-2:] == size
     assert int(preds[0].pred_sem_seg.data.max()) < num_classes
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])
+def test_config_keeps_the_best_checkpoint_by_a_reported_metric(path):
+    cfg = load_config(path)
+    checkpoint = cfg.default_hooks.checkpoint
+    assert (checkpoint.save_best, checkpoint.rule) == ('mIoU', 'greater')
+    evaluators = cfg.val_evaluator if isinstance(cfg.val_evaluator, list) else [cfg.val_evaluator]
+    assert any(e.type == 'IoUMetric' and 'mIoU' in e.get('iou_metrics', ['mIoU'])
+               for e in evaluators)
+    # every validated iteration is also saved as iter_N.pth, so the best file (weights only)
+    # is never the only copy of a state
+    assert cfg.train_cfg.val_interval % checkpoint.interval == 0
+    assert dict(type='MetricsFileHook') in cfg.custom_hooks

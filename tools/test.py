@@ -20,6 +20,9 @@ def parse_args(argv=None):
     parser.add_argument('--format-only', action='store_true',
                         help="only write the test evaluator's results files (e.g. a Cityscapes "
                              'test-set submission), no evaluation; needs --out-dir')
+    parser.add_argument('--out-metrics', metavar='FILE',
+                        help='also write the metrics and the per-class table to FILE (.json, '
+                             'or .csv: one row per class, then an overall row)')
     parser.add_argument('--out-dir', help="the test evaluator's output folder (results kept)")
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation: the config\'s tta_pipeline (scales, flips) '
@@ -54,7 +57,7 @@ def main(argv=None):
              format_only=args.format_only, out_dir=args.out_dir, tta=args.tta,
              precision=args.precision, channels_last=args.channels_last,
              fold_bn=args.fold_bn, compile=args.compile, fast=args.fast,
-             backend=args.backend)
+             backend=args.backend, out_metrics=args.out_metrics)
 
 
 if __name__ == '__main__':

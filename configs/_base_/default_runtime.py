@@ -21,4 +21,5 @@ tta_model = dict(type='SegTTAModel')
 # Every run also gets SafeCheckpointHook (checkpoints load with weights_only=True).
 custom_hooks = [
     dict(type='CheckInvalidLossHook'),  # a NaN/inf loss stops training before the step
+    dict(type='MetricsFileHook'),  # a line per validation: <work_dir>/<timestamp>/metrics.jsonl
 ]

@@ -1,4 +1,5 @@
-"""Training curves from mmengine's scalar logs (``vis_data/scalars.json``)."""
+"""Training curves from mmengine's scalar logs (``vis_data/scalars.json``) and segkit's
+validation metrics files (``metrics.jsonl``, per-class values included)."""
 import glob
 import json
 import os.path as osp
@@ -6,27 +7,35 @@ from typing import Dict, List, Sequence, Tuple
 
 from segkit.utils.errors import DataError
 
+LOG_FILES = (osp.join('vis_data', 'scalars.json'), 'metrics.jsonl')
+
 
 def find_scalar_files(path: str) -> List[str]:
-    """The scalar logs of a run, oldest first.
+    """The scalar logs and metrics files of a run, oldest first.
 
-    ``path`` is a ``.json`` log, a run folder (``<work_dir>/<timestamp>``) or a work dir,
-    whose runs (a resumed training has one per start) are all read.
+    ``path`` is a ``.json`` log, a ``metrics.jsonl`` file, a run folder
+    (``<work_dir>/<timestamp>``) or a work dir, whose runs (a resumed training has one per
+    start) are all read.
     """
     if osp.isfile(path):
         return [path]
     if not osp.isdir(path):
         raise DataError(f'log not found: {path}')
-    files = sorted(glob.glob(osp.join(path, 'vis_data', 'scalars.json'))
-                   + glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
+    files = sorted(found for name in LOG_FILES for folder in (path, osp.join(path, '*'))
+                   for found in glob.glob(osp.join(folder, name)))
     if not files:
-        raise DataError(f'no vis_data/scalars.json under {path}: expected the work dir of '
-                        'tools/train.py, one of its timestamped run folders or a .json log')
+        raise DataError(f'no vis_data/scalars.json or metrics.jsonl under {path}: expected the '
+                        'work dir of tools/train.py, one of its timestamped run folders or a '
+                        '.json/.jsonl log')
     return files
 
 
 def load_scalars(path: str) -> List[dict]:
-    """Every record (one JSON object per line, with a ``step``) of the run at ``path``."""
+    """Every record (one JSON object per line, with a ``step``) of the run at ``path``.
+
+    A ``metrics.jsonl`` record becomes ``{'step': iter, <metric>: value, ...,
+    '<column>/<class>': value, ...}`` (``'IoU/road'``).
+    """
     records = []
     for file in find_scalar_files(path):
         with open(file) as f:
@@ -34,10 +43,20 @@ def load_scalars(path: str) -> List[dict]:
                 if not line.strip():
                     continue
                 try:
-                    records.append(json.loads(line))
+                    records.append(_scalars(json.loads(line)))
                 except json.JSONDecodeError as e:
                     raise DataError(f'{file}, line {number}: not JSON ({e.msg})') from None
     return records
+
+
+def _scalars(record: dict) -> dict:
+    """A metrics-file record (``iter``, ``metrics``, ``per_class``) as flat scalars."""
+    if not isinstance(record.get('metrics'), dict) or 'iter' not in record:
+        return record
+    flat = dict(record['metrics'], step=record['iter'])
+    for name, values in (record.get('per_class') or {}).items():
+        flat.update({f'{column}/{name}': value for column, value in values.items()})
+    return flat
 
 
 def series(records: Sequence[dict], key: str) -> Tuple[List[int], List[float]]:

@@ -20,6 +20,10 @@ from segkit.registry import register_all_modules
 from segkit.utils.errors import ConfigError
 from segkit.utils.slurm import slurm_to_torch_env
 
+# mmengine's experiment-tracker backends: the module each imports and segkit's extra for it.
+TRACKER_EXTRAS = {'TensorboardVisBackend': ('tensorboard', 'tensorboard'),
+                  'WandbVisBackend': ('wandb', 'wandb'),
+                  'MLflowVisBackend': ('mlflow', 'mlflow')}
 # Set by torchrun for each process; mmengine's 'pytorch' launcher reads them.
 TORCHRUN_ENV = ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
 
@@ -112,9 +116,22 @@ def _setup_cpu_distributed(cfg: Config) -> None:
 
 
 def _check_vis_backends(cfg: Config) -> None:
-    """Fail before the run starts when TensorBoard logging is asked for but not installed."""
+    """Fail before the run starts when an experiment tracker is asked for but its package is
+    not installed; let MLflow write its local file store (mmengine's default location).
+
+    Each tracker is an optional extra of segkit (``pip install -e .[wandb]``). MLflow 3
+    refuses its file store unless ``MLFLOW_ALLOW_FILE_STORE`` is set, which segkit sets
+    (unless already set) for an ``MLflowVisBackend`` without ``tracking_uri``.
+    """
     backends = (cfg.get('visualizer') or {}).get('vis_backends') or []
-    wants_tensorboard = any(str(b.get('type')).endswith('TensorboardVisBackend') for b in backends)
-    if wants_tensorboard and importlib.util.find_spec('tensorboard') is None:
-        raise ConfigError('visualizer.vis_backends has TensorboardVisBackend but the tensorboard '
-                          'package is not installed: pip install tensorboard, or remove it')
+    for backend in backends:
+        name = str(backend.get('type')).rsplit('.', 1)[-1]
+        if name not in TRACKER_EXTRAS:
+            continue
+        module, extra = TRACKER_EXTRAS[name]
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(f'visualizer.vis_backends has {name} but the {module} package is '
+                              f"not installed: pip install -e '.[{extra}]' (segkit's {extra} "
+                              f'extra, or pip install {module}), or remove it')
+        if name == 'MLflowVisBackend' and backend.get('tracking_uri') is None:
+            os.environ.setdefault('MLFLOW_ALLOW_FILE_STORE', 'true')

@@ -2,12 +2,16 @@
 import inspect
 from typing import Optional
 
+from mmengine.dist import is_main_process
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from segkit.deploy import deployed_model_cfg, is_deployed_model
-from segkit.registry import METRICS
 from segkit.checkpoint import load_model_weights
+from segkit.deploy import deployed_model_cfg, is_deployed_model
+from segkit.evaluation.metrics_files import (check_metrics_path, evaluator_per_class,
+                                             write_metrics)
+from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError
 
 from .inference import check_tta_cfg
@@ -21,7 +25,7 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
              format_only: bool = False, out_dir: Optional[str] = None, tta: bool = False,
              precision: Optional[str] = None, channels_last: bool = False,
              fold_bn: bool = False, compile: bool = False, fast: bool = False,
-             backend: str = 'onnxruntime') -> dict:
+             backend: str = 'onnxruntime', out_metrics: Optional[str] = None) -> dict:
     """Evaluate ``checkpoint`` on the config's test set; returns the metrics.
 
     Args:
@@ -43,7 +47,11 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
             :func:`segkit.apis.optimize.resolve_speed_options` (``fast``: precision 'auto'
             unless ``precision`` is given, channels-last and BN folded).
         backend: runtime of a ``.onnx`` model: 'onnxruntime' or 'openvino'.
+        out_metrics: also write the metrics and the per-class table to this ``.json`` or
+            ``.csv`` file (:func:`~segkit.evaluation.metrics_files.write_metrics`).
     """
+    if out_metrics is not None:
+        check_metrics_path(out_metrics)
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     cfg.load_from = None
     cfg.resume = False
@@ -64,11 +72,20 @@ def run_test(config: str, checkpoint: str, work_dir: Optional[str] = None,
     runner = Runner.from_cfg(cfg)
     check_num_classes(runner.model, runner.test_dataloader, 'test_dataloader')
     if deployed:
-        return runner.test()
+        return _test(runner, out_metrics)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     load_model_weights(model.module if tta else model, checkpoint)
     optimize_for_inference(model.module if tta else model, **options._asdict())
-    return runner.test()
+    return _test(runner, out_metrics)
+
+
+def _test(runner: Runner, out_metrics: Optional[str]) -> dict:
+    """Run the test loop; write its metrics to ``out_metrics`` if given."""
+    metrics = runner.test()
+    if out_metrics is not None and is_main_process():
+        write_metrics(out_metrics, metrics, evaluator_per_class(runner.test_evaluator))
+        print_log(f'metrics written to {out_metrics}', logger='current')
+    return metrics
 
 
 def _use_deployed_model(cfg, config: str, model_file: str, backend: str) -> None:

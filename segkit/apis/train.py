@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 from segkit.checkpoint import check_resumable, latest_checkpoint
 from segkit.utils.errors import CheckpointError, ConfigError
+from segkit.utils.logging import quiet_mmengine_notices
 
 from .optimize import resolve_speed_options
 from .runner_cfg import check_num_classes, prepare_cfg
@@ -79,6 +80,7 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
         elif not overwrite:
             _check_no_earlier_run(cfg.work_dir, asked_to_resume)
         runner = Runner.from_cfg(cfg)
+        quiet_mmengine_notices(runner.logger)
         accumulation = cfg.optim_wrapper.get('accumulative_counts', 1)
         print_log(total_batch_message(runner.world_size, cfg.train_dataloader.batch_size,
                                       accumulation, recipe_batch, scales_lr),

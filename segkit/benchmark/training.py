@@ -1,5 +1,6 @@
 """Training speed of a config's model: segkit's train step vs a plain PyTorch loop, fp32 vs AMP."""
 import copy
+import os
 from contextlib import nullcontext
 from typing import Callable, Dict
 
@@ -15,6 +16,8 @@ from segkit.structures import SegDataSample
 from segkit.utils.precision import native_precision
 
 from .timing import format_table, interleaved_times
+
+KINETO_SILENT = 6  # above kineto's highest log level (USDT = 5): prints nothing
 
 
 def make_batch(batch_size: int, shape, num_classes: int, device) -> dict:
@@ -61,6 +64,10 @@ def peak_memory_mb(step: Callable[[], None]) -> float:
         torch.cuda.reset_peak_memory_stats()
         step()
         return torch.cuda.max_memory_allocated() / 2**20
+    # The profiler's library (kineto) prints start/stop markers and a failed CUDA device
+    # probe ("gpuGetDeviceCount failed") on stderr, none of which concerns a CPU profile; it
+    # reads its log level from the environment when first used.
+    os.environ.setdefault('KINETO_LOG_LEVEL', str(KINETO_SILENT))
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
     current = peak = 0

@@ -38,7 +38,7 @@ def test_plot_has_the_logged_points_of_every_run(tmp_path):
 
 
 def test_missing_logs_and_keys_are_named(tmp_path):
-    with pytest.raises(DataError, match='no vis_data/scalars.json under'):
+    with pytest.raises(DataError, match='no vis_data/scalars.json or metrics.jsonl under'):
         find_scalar_files(str(tmp_path))
     with pytest.raises(DataError, match="no run logged 'mIoU'; logged keys: loss"):
         plot_curves({'a': [dict(loss=1.0, step=1)]}, ['mIoU'], str(tmp_path / 'c.png'))

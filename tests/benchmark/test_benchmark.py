@@ -1,5 +1,8 @@
 """Each benchmark runs on a tiny model and shape and returns its documented keys."""
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 
@@ -64,3 +67,13 @@ def test_benchmark_data_pipeline(tmp_path):
     results = benchmark_data_pipeline(str(tmp_path), pipeline, workers=[0], num_samples=4)
     assert list(results) == [0]
     assert_positive(results, ('samples_per_s', 'per_worker'))
+
+
+def test_cpu_memory_profile_prints_nothing():
+    # kineto reads its log level once per process: a fresh one, as `benchmark.py train` is
+    code = ('import torch; from segkit.benchmark.training import peak_memory_mb; '
+            'print(peak_memory_mb(lambda: torch.ones(64, 64) @ torch.ones(64, 64)) > 0)')
+    env = {k: v for k, v in os.environ.items() if k != 'KINETO_LOG_LEVEL'}
+    proc = subprocess.run([sys.executable, '-c', code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env=dict(env, CUDA_VISIBLE_DEVICES=''))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, 'True\n', '')

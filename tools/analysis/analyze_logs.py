@@ -3,8 +3,9 @@
     python tools/analysis/analyze_logs.py RUN [RUN ...] [--keys loss lr mIoU]
         [--legend NAME ...] [--out curves.png] [--title TITLE]
 
-RUN is a work dir of tools/train.py, one of its timestamped run folders, or a
-``vis_data/scalars.json`` / ``<timestamp>.json`` log.
+RUN is a work dir of tools/train.py, one of its timestamped run folders, a
+``vis_data/scalars.json`` / ``<timestamp>.json`` log or a ``metrics.jsonl`` file. Keys are the
+logged scalars and, from ``metrics.jsonl``, per-class values as ``COLUMN/CLASS`` (``IoU/road``).
 """
 import argparse
 import os.path as osp
@@ -18,7 +19,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Plot loss, lr and mIoU curves of runs')
     parser.add_argument('runs', nargs='+', metavar='RUN', help='work dirs or .json logs')
     parser.add_argument('--keys', nargs='+', default=['loss', 'lr', 'mIoU'],
-                        help='logged scalars to plot, one panel each')
+                        help='logged scalars to plot, one panel each (per-class: IoU/CLASS)')
     parser.add_argument('--legend', nargs='+', help='a name per run (default: the paths)')
     parser.add_argument('--out', default='curves.png', help='the PNG to write')
     parser.add_argument('--title', default='', help='figure title')

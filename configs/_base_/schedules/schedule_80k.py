@@ -1,4 +1,5 @@
-# 80k iterations: SGD 0.01, poly decay (power 0.9) to 1e-4; validate and save every 8k.
+# 80k iterations: SGD 0.01, poly decay (power 0.9) to 1e-4; validate and save every 8k;
+# keep the last three checkpoints and the best by mIoU (best_mIoU_iter_N.pth).
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005),
@@ -13,5 +14,6 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='SegCheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3),
+    checkpoint=dict(type='SegCheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3,
+                    save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'))

@@ -17,5 +17,5 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='SegCheckpointHook', by_epoch=False, interval=300, max_keep_ckpts=2,
-                    save_best='mIoU'),
+                    save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'))

@@ -26,6 +26,8 @@ class IterBasedTrainLoop(MMEngineIterBasedTrainLoop):
       exactly those an uninterrupted run has at that iteration.
     - ``max_iters`` below 1 and a training loader that yields no batch (``batch_size``
       above the dataset size with ``drop_last=True`` and a finite sampler) fail at start.
+    - A training stopped before ``max_iters`` by a hook (``EarlyStoppingHook``, which logs
+      its reason) ends with a line naming the iteration and the best checkpoint.
 
     Args:
         runner: the runner.
@@ -78,6 +80,11 @@ class IterBasedTrainLoop(MMEngineIterBasedTrainLoop):
                     and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
                 with preserved_rng():
                     self.runner.val_loop.run()
+        if self.stop_training and self._iter < self._max_iters:
+            best = self.runner.message_hub.get_info('best_ckpt')
+            print_log(f'training stopped early at iteration {self._iter} of {self._max_iters}, as '
+                      'a hook asked (its reason is logged above)'
+                      + (f'; the best checkpoint is {best}' if best else ''), logger='current')
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
         return self.runner.model

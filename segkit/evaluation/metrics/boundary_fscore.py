@@ -11,6 +11,8 @@ from mmengine.logging import MMLogger, print_log
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError
 
+from ..metrics_files import per_class_table
+
 # cv2's float32 distances may sit an ulp above an integer distance such as 5.
 _DISTANCE_SLACK = 1e-3
 
@@ -76,7 +78,8 @@ class BoundaryFScore(BaseMetric):
     Each image gives an F-score per class and tolerance (:func:`boundary_f_scores`,
     computed on the CPU); only their sums and the image count are kept, so memory does
     not grow with the dataset. The result is the mean over images, then over classes, in
-    percent: ``mBF@3px``, ``mBF@5px``, ... (a per-class table is logged). A class absent
+    percent: ``mBF@3px``, ``mBF@5px``, ... (the per-class table is logged and kept in
+    ``per_class``, columns ``BF@3px``, ...). A class absent
     from an image's prediction and ground truth scores 1 there, as in the paper's code.
     Distributed runs sum across ranks; each sample must be seen once (``round_up=False``).
 
@@ -99,6 +102,7 @@ class BoundaryFScore(BaseMetric):
         self.ignore_index = ignore_index
         self.sums = None
         self.num_samples = 0
+        self.per_class = None
 
     def _num_classes(self) -> int:
         if not self.dataset_meta or not self.dataset_meta.get('classes'):
@@ -141,6 +145,9 @@ class BoundaryFScore(BaseMetric):
     def compute_metrics(self, per_class: np.ndarray) -> dict:
         """Class means of the ``(tolerances, classes)`` mean F-scores; logs the table."""
         self._log_table(per_class)
+        self.per_class = per_class_table(
+            self.dataset_meta['classes'],
+            {f'BF@{t:g}px': row for t, row in zip(self.tolerances, per_class)})
         return {f'mBF@{t:g}px': round(float(row.mean()) * 100, 2)
                 for t, row in zip(self.tolerances, per_class)}
 

@@ -21,6 +21,8 @@ from segkit.datasets.cityscapes_labels import (LABEL_IDS_SUFFIX, TRAIN_IDS_SUFFI
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError, DataError
 
+from ..metrics_files import per_class_table
+
 INSTANCE_IDS_SUFFIX = '_gtFine_instanceIds.png'
 NUM_TRAIN_IDS = 19
 
@@ -84,7 +86,8 @@ class CityscapesMetric(BaseMetric):
     predictions.
 
     Reported in percent: ``mIoU`` and ``mIoU_category`` (class and category IoU), and with
-    ``instance_level`` ``iIoU`` and ``iIoU_category``; per-class scores go to the log.
+    ``instance_level`` ``iIoU`` and ``iIoU_category``; per-class scores go to the log and to
+    ``per_class`` (columns ``IoU``, ``iIoU``).
 
     Args:
         output_dir: folder for the prediction PNGs, kept; None writes them to a temporary
@@ -109,6 +112,7 @@ class CityscapesMetric(BaseMetric):
         self.format_only = format_only
         self.instance_level = instance_level
         self._tmp_dir = None
+        self.per_class = None
         self._train_to_label_id = train_id_to_label_id()
 
     def _out_dir(self) -> str:
@@ -155,10 +159,16 @@ class CityscapesMetric(BaseMetric):
             print_log(f'Cityscapes submission: {len(results)} label-id PNGs written to '
                       f'{self.output_dir} (zip this folder to submit)',
                       logger=MMLogger.get_current_instance())
+            self.per_class = None
             return {}
         pred_files, gt_files = zip(*results)
         scores = evaluate_official(pred_files, gt_files, self.instance_level)
         self._log_table(scores)
+        names = [label.name for label in CS_LABELS if not label.ignoreInEval]
+        columns = {'IoU': [scores['classScores'][n] for n in names]}
+        if self.instance_level:
+            columns['iIoU'] = [scores['classInstScores'][n] for n in names]
+        self.per_class = per_class_table(names, columns)
         metrics = dict(mIoU=scores['averageScoreClasses'],
                        mIoU_category=scores['averageScoreCategories'])
         if self.instance_level:

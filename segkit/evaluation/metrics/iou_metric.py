@@ -11,6 +11,8 @@ from mmengine.logging import MMLogger, print_log
 from segkit.registry import METRICS
 from segkit.utils.errors import ConfigError
 
+from ..metrics_files import per_class_table
+
 
 @METRICS.register_module()
 class IoUMetric(BaseMetric):
@@ -22,7 +24,7 @@ class IoUMetric(BaseMetric):
     test samplers must not pad: ``round_up=False``), which is checked.
 
     Reported (in percent): ``aAcc`` (pixel accuracy), ``mIoU``, ``mAcc`` and ``mDice``, and a
-    per-class table in the log. Classes absent from both ground truth and prediction are NaN
+    per-class table in the log and in ``per_class`` (see :mod:`segkit.evaluation.metrics_files`). Classes absent from both ground truth and prediction are NaN
     and left out of the means.
 
     Args:
@@ -45,6 +47,7 @@ class IoUMetric(BaseMetric):
         self.iou_metrics = tuple(iou_metrics)
         self.confusion = None
         self.num_samples = 0
+        self.per_class = None
 
     def _num_classes(self) -> int:
         if not self.dataset_meta or not self.dataset_meta.get('classes'):
@@ -99,6 +102,7 @@ class IoUMetric(BaseMetric):
         if 'mDice' in self.iou_metrics:
             table['Dice'] = dice
         self._log_table(table)
+        self.per_class = per_class_table(self.dataset_meta['classes'], table)
         metrics = dict(aAcc=float(tp.sum() / confusion.sum().clamp(min=1)) * 100,
                        mAcc=float(np.nanmean(acc)) * 100)
         if 'mIoU' in self.iou_metrics:

@@ -66,6 +66,9 @@ def test_metric_means_over_images_then_classes_with_empty_conventions():
     assert result == {'mBF@1px': round(np.mean(per_class_1px) * 100, 2),
                       'mBF@2px': round(np.mean(per_class_2px) * 100, 2)}
     assert result['mBF@1px'] == 46.3
+    assert metric.per_class == {
+        name: {'BF@1px': round(f1 * 100, 2), 'BF@2px': round(f2 * 100, 2)}
+        for name, f1, f2 in zip('abc', per_class_1px, per_class_2px)}
 
 
 def test_counts_must_match_dataset_size_and_tolerances_are_checked():

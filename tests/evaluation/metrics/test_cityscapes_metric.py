@@ -65,10 +65,19 @@ def run(metric, samples) -> dict:
 
 def test_official_class_ious_equal_iou_metric_and_hand_computation(val_samples, tmp_path):
     out_dir = str(tmp_path / 'preds')
-    official = run(CityscapesMetric(output_dir=out_dir), val_samples)
-    ours = run(IoUMetric(iou_metrics=['mIoU']), val_samples)
+    official_metric = CityscapesMetric(output_dir=out_dir)
+    our_metric = IoUMetric(iou_metrics=['mIoU'])
+    official = run(official_metric, val_samples)
+    ours = run(our_metric, val_samples)
     expected = hand_iou(val_samples)
     assert official['mIoU'] == ours['mIoU'] == round(float(np.nanmean(expected)) * 100, 2)
+    assert list(official_metric.per_class) == list(CITYSCAPES_CLASSES)
+    assert {name: values['IoU'] for name, values in official_metric.per_class.items()} == {
+        name: values['IoU'] for name, values in our_metric.per_class.items()}
+    assert official_metric.per_class['wall']['IoU'] is None
+    # iIoU: instance classes only (car), not stuff (road)
+    assert 0 < official_metric.per_class['car']['iIoU'] <= 100
+    assert official_metric.per_class['road']['iIoU'] is None
     assert set(official) == {'mIoU', 'mIoU_category', 'iIoU', 'iIoU_category'}
     assert 0 < official['iIoU'] <= 100
 

@@ -23,6 +23,9 @@ def test_hand_computed_metrics():
     assert math.isclose(result['aAcc'], 80.0)
     assert math.isclose(result['mAcc'], round((1 + 0.75) / 2 * 100, 2))
     assert math.isclose(result['mDice'], round((2 / 3 + 6 / 7) / 2 * 100, 2))
+    assert metric.per_class == {'a': {'IoU': 50.0, 'Acc': 100.0, 'Dice': 66.67},
+                                'b': {'IoU': 75.0, 'Acc': 75.0, 'Dice': 85.71},
+                                'c': {'IoU': None, 'Acc': None, 'Dice': None}}
 
 
 def test_counts_must_match_dataset_size():
