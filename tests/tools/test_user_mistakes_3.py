@@ -5,11 +5,15 @@ import os.path as osp
 import shutil
 
 import pytest
+import torch.distributed as dist
 
 from segkit.datasets.demo_data import prepare_demo_data
-from segkit.utils.errors import DataError
+from segkit.utils.distributed import start_process_group, start_timeout
+from segkit.utils.errors import ConfigError, DataError
 
-from tests.tools.test_user_mistakes import fails
+from tests.tiny_training import QUICKSTART, cli_options, run_tool
+from tests.tools.test_dist_train_test import free_port
+from tests.tools.test_user_mistakes import fails, one_line_error, options
 
 
 def files(root: str) -> dict:
@@ -58,3 +62,60 @@ def test_demo_folder_it_wrote_is_regenerated_in_place(demo_root, tmp_path):
         'demo_train_0000.jpg', 'demo_train_0001.jpg', 'demo_train_0002.jpg',
         'demo_train_0003.jpg', 'demo_val_0000.jpg', 'demo_val_0001.jpg']
     assert sorted(os.listdir(tmp_path)) == ['demo']
+
+
+# Hangs: a distributed start whose other processes never come ends in bounded time.
+
+def test_slurm_launcher_without_srun_ends_with_one_line(demo_root, tmp_path):
+    """An allocation of 2 tasks started as one plain process: rank 0 waits 1 s, not forever."""
+    port = free_port()
+    env = dict(os.environ, SLURM_PROCID='0', SLURM_NTASKS='2', SLURM_NODELIST='localhost',
+               MASTER_PORT=str(port), SEGKIT_DIST_START_TIMEOUT='1')
+    proc = run_tool('tools/train.py', QUICKSTART, '--launcher', 'slurm', '--work-dir',
+                    str(tmp_path / 'work'), '--cfg-options',
+                    *cli_options(options(demo_root)), env=env)
+    assert one_line_error(proc) == (
+        'distributed start: 2 processes expected (WORLD_SIZE from SLURM_NTASKS), 1 came within '
+        '1 s (missing rank 1); start one task per process with srun (tools/slurm_train.sh, '
+        'tools/slurm_test.sh), not python alone (SEGKIT_DIST_START_TIMEOUT sets the wait)')
+
+
+def torchrun_env(monkeypatch, rank: int, world_size: int) -> int:
+    port = free_port()
+    for name, value in dict(RANK=rank, LOCAL_RANK=rank, WORLD_SIZE=world_size,
+                            MASTER_ADDR='127.0.0.1', MASTER_PORT=port).items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.delenv('SEGKIT_DIST_START_TIMEOUT', raising=False)
+    monkeypatch.delenv('TORCHELASTIC_USE_AGENT_STORE', raising=False)
+    return port
+
+
+def test_missing_ranks_are_counted_within_the_configured_wait(monkeypatch):
+    torchrun_env(monkeypatch, rank=0, world_size=3)
+    fails(ConfigError, 'distributed start: 3 processes expected (WORLD_SIZE), 1 came within '
+          '0.5 s (missing ranks 1, 2); start them with torchrun --nnodes=NODES '
+          '--nproc-per-node=PROCESSES_PER_NODE on every node (tools/dist_train.sh, '
+          'tools/dist_test.sh) (SEGKIT_DIST_START_TIMEOUT sets the wait)',
+          start_process_group, 'gloo', 'pytorch', {'start_timeout': 0.5})
+    assert not dist.is_initialized()
+
+
+def test_a_rank_without_rank_0_ends_too(monkeypatch):
+    port = torchrun_env(monkeypatch, rank=1, world_size=2)
+    monkeypatch.setenv('SEGKIT_DIST_START_TIMEOUT', '0.5')
+    fails(ConfigError, f'distributed start: rank 1 found no rank 0 at 127.0.0.1:{port} within '
+          '0.5 s, 2 processes expected (WORLD_SIZE); start them with torchrun --nnodes=NODES '
+          '--nproc-per-node=PROCESSES_PER_NODE on every node (tools/dist_train.sh, '
+          'tools/dist_test.sh) (SEGKIT_DIST_START_TIMEOUT sets the wait)',
+          start_process_group, 'gloo', 'pytorch', {'start_timeout': 60})
+
+
+@pytest.mark.parametrize('value', ['soon', '0', '-3'])
+def test_start_timeout_must_be_positive_seconds(monkeypatch, value):
+    monkeypatch.setenv('SEGKIT_DIST_START_TIMEOUT', value)
+    fails(ConfigError, f'SEGKIT_DIST_START_TIMEOUT={value!r}: expected the seconds to wait for '
+          'all processes at start, a number > 0', start_timeout, {})
+    monkeypatch.delenv('SEGKIT_DIST_START_TIMEOUT')
+    fails(ConfigError, "env_cfg.dist_cfg.start_timeout=True: expected the seconds to wait for "
+          'all processes at start, a number > 0', start_timeout, {'start_timeout': True})
+    assert start_timeout({}) == 300 and start_timeout({'start_timeout': 2}) == 2
