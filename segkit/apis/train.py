@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import re
 import socket
+import time
 from typing import Optional
 
 from mmengine.logging import print_log
@@ -19,6 +20,8 @@ CHECKPOINT_NAME = re.compile(r'iter_(\d+)\.pth')
 # What a training writes into its work dir that a new training would overwrite.
 EARLIER_RUN = re.compile(r'(iter|epoch)_\d+\.pth|best_.*\.pth|last_checkpoint')
 LOCK_FILE = '.lock'
+# Where --overwrite moves the files of the training it replaces, inside the work dir.
+OVERWRITTEN = 'overwritten_'
 
 
 def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str] = None,
@@ -49,10 +52,16 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             (``auto_scale_lr.base_batch_size`` in the config), as mmengine's Runner does;
             gradient accumulation counts in the actual batch.
         overwrite: start a new training in a work dir that holds an earlier one's
-            checkpoints, writing over them.
+            checkpoints: its files move into ``WORK_DIR/overwritten_<time>/`` first (logged),
+            so the work dir then holds the new training's files only. Refused with
+            ``resume``, which continues the earlier training instead.
 
     The recipe's total batch and the actual one are logged at start.
     """
+    if overwrite and resume is not None:
+        raise ConfigError('--resume and --overwrite contradict each other: --resume continues '
+                          'the training in the work dir, --overwrite starts a new one in its '
+                          'place; give one of them')
     if channels_last:  # validated and saved with the config, like any option
         cfg_options = {**(cfg_options or {}), 'model.channels_last': True}
     cfg = prepare_cfg(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
@@ -75,7 +84,9 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             check_resumable(resume, cfg.train_cfg, has_schedulers=bool(cfg.get('param_scheduler')))
             cfg.resume = True
             cfg.load_from = resume
-        elif not overwrite:
+        elif overwrite:
+            _move_earlier_run(cfg.work_dir)
+        else:
             _check_no_earlier_run(cfg.work_dir, asked_to_resume)
         runner = Runner.from_cfg(cfg)
         accumulation = cfg.optim_wrapper.get('accumulative_counts', 1)
@@ -164,6 +175,32 @@ def _check_no_earlier_run(work_dir: str, asked_to_resume: bool) -> None:
         raise ConfigError(f'work dir {work_dir} holds the checkpoints of an earlier training '
                           f'({shown}), {options} with --overwrite, or choose another '
                           '--work-dir')
+
+
+def _move_earlier_run(work_dir: str) -> None:
+    """Move everything an earlier training left in ``work_dir`` (checkpoints, logs, config
+    copy) into a new ``work_dir/overwritten_<time>/`` and log what moved where.
+
+    Folders made by earlier ``--overwrite`` runs and the lock stay.
+    """
+    earlier = sorted(n for n in os.listdir(work_dir)
+                     if n != LOCK_FILE and not n.startswith(OVERWRITTEN))
+    if not earlier:
+        return
+    aside = osp.join(work_dir, OVERWRITTEN + time.strftime('%Y%m%d_%H%M%S'))
+    suffix = 1
+    while osp.exists(aside if suffix == 1 else f'{aside}_{suffix}'):
+        suffix += 1
+    aside = aside if suffix == 1 else f'{aside}_{suffix}'
+    os.mkdir(aside)
+    for name in earlier:
+        os.rename(osp.join(work_dir, name), osp.join(aside, name))
+    checkpoints = [n for n in earlier if EARLIER_RUN.fullmatch(n)]
+    shown = ', '.join(checkpoints[:4]) + (f' (+{len(checkpoints) - 4} more)'
+                                         if len(checkpoints) > 4 else '')
+    print_log(f'--overwrite: moved the earlier training\'s {len(earlier)} files and folders '
+              f'({shown or "no checkpoints"}) to {aside}; delete it when you no longer need '
+              'them', logger='current')
 
 
 @contextlib.contextmanager

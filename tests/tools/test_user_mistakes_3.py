@@ -1,19 +1,24 @@
 """A third battery of user mistakes and faults: no loss, no hang, contradictory flags
 refused, state that stays in its folder, errors aimed at the file at fault (exact texts)."""
+import importlib.util
 import os
 import os.path as osp
 import shutil
+import sys
 
 import pytest
 import torch.distributed as dist
 
+import segkit.apis.train as train_api
+from segkit.apis import run_train
 from segkit.datasets.demo_data import prepare_demo_data
 from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.utils.errors import ConfigError, DataError
 
+from tests.helpers import REPO
 from tests.tiny_training import QUICKSTART, cli_options, run_tool
 from tests.tools.test_dist_train_test import free_port
-from tests.tools.test_user_mistakes import fails, one_line_error, options
+from tests.tools.test_user_mistakes import fails, one_line_error, options, train
 
 
 def files(root: str) -> dict:
@@ -119,3 +124,54 @@ def test_start_timeout_must_be_positive_seconds(monkeypatch, value):
     fails(ConfigError, "env_cfg.dist_cfg.start_timeout=True: expected the seconds to wait for "
           'all processes at start, a number > 0', start_timeout, {'start_timeout': True})
     assert start_timeout({}) == 300 and start_timeout({'start_timeout': 2}) == 2
+
+
+# Flags that contradict each other or do more than they say.
+
+def test_resume_with_overwrite_is_refused(demo_root, tmp_path):
+    fails(ConfigError, '--resume and --overwrite contradict each other: --resume continues the '
+          'training in the work dir, --overwrite starts a new one in its place; give one of '
+          'them', run_train, QUICKSTART, work_dir=str(tmp_path / 'work'), resume='auto',
+          overwrite=True, cfg_options=options(demo_root))
+    assert not (tmp_path / 'work').exists()
+
+
+def test_overwrite_moves_a_longer_earlier_run_aside(demo_root, tmp_path, monkeypatch):
+    work = tmp_path / 'work'
+    train(demo_root, work, **{'train_cfg.max_iters': 3})
+    earlier = files(str(work))
+    del earlier['.lock']  # the lock stays
+    logged = []
+    monkeypatch.setattr(train_api, 'print_log', lambda msg, **kw: logged.append(msg))
+    run_train(QUICKSTART, work_dir=str(work), overwrite=True,
+              cfg_options=options(demo_root, **{'train_cfg.max_iters': 1}))
+    aside = [n for n in os.listdir(work) if n.startswith('overwritten_')]
+    assert len(aside) == 1
+    assert logged[0] == (
+        f"--overwrite: moved the earlier training's {len(os.listdir(work / aside[0]))} files "
+        'and folders (iter_2.pth, iter_3.pth, last_checkpoint) to '
+        f'{work / aside[0]}; delete it when you no longer need them')
+    assert files(str(work / aside[0])) == earlier  # the earlier run, whole, in one folder
+    assert sorted(n for n in os.listdir(work) if n.endswith('.pth')) == ['iter_1.pth']
+    assert open(work / 'last_checkpoint').read().endswith('iter_1.pth')
+
+
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_resume_followed_by_the_config_takes_it_as_the_config(monkeypatch, capsys):
+    tool = load_tool('train')
+    monkeypatch.setattr(sys, 'argv', ['train.py', '--resume', 'configs/quickstart.py',
+                                      '--work-dir', 'w'])
+    args = tool.parse_args()
+    assert (args.config, args.resume, args.work_dir) == ('configs/quickstart.py', 'auto', 'w')
+    monkeypatch.setattr(sys, 'argv', ['train.py', 'configs/a.py', '--resume', 'configs/b.py'])
+    with pytest.raises(SystemExit):
+        tool.parse_args()
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        'train.py: error: --resume configs/b.py: expected a checkpoint (.pth), or --resume '
+        'alone for the latest in the work dir; it names a config')
