@@ -10,7 +10,9 @@ import pytest
 import torch.distributed as dist
 
 import segkit.apis.train as train_api
+import segkit.datasets.demo_data as demo_data
 from segkit.apis import run_train
+from segkit.apis.train import latest_checkpoint
 from segkit.datasets.demo_data import prepare_demo_data
 from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.utils.errors import ConfigError, DataError
@@ -175,3 +177,29 @@ def test_resume_followed_by_the_config_takes_it_as_the_config(monkeypatch, capsy
     assert capsys.readouterr().err.splitlines()[-1] == (
         'train.py: error: --resume configs/b.py: expected a checkpoint (.pth), or --resume '
         'alone for the latest in the work dir; it names a config')
+
+
+# State that points outside the folder the user thinks it is in.
+
+def test_copied_work_dir_resumes_from_its_own_checkpoint(demo_root, tmp_path):
+    """last_checkpoint holds the original's absolute path: the copy uses its own file."""
+    original, copy = tmp_path / 'original', tmp_path / 'copy'
+    train(demo_root, original, **{'train_cfg.max_iters': 2})
+    shutil.copytree(original, copy)
+    (original / 'iter_2.pth').write_bytes(b'')  # the original moves on; the copy must not care
+    assert latest_checkpoint(str(copy)) == str(copy / 'iter_2.pth')
+    runner = train(demo_root, copy, resume='auto', **{'train_cfg.max_iters': 3})
+    assert runner.iter == 3 and runner.cfg.load_from == str(copy / 'iter_2.pth')
+    assert (original / 'iter_2.pth').read_bytes() == b''
+    assert not (original / 'iter_3.pth').exists()
+
+
+def test_relative_demo_data_root_says_where_it_generates(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    logged = []
+    monkeypatch.setattr(demo_data, 'print_log', lambda msg, **kw: logged.append(msg))
+    prepare_demo_data('data/demo', num_train=2, num_val=1, size=32)
+    assert logged == [f'generating the demo data (2 train + 1 val images of 32x32) in '
+                      f'{tmp_path}/data/demo (data/demo relative to the current folder)']
+    prepare_demo_data('data/demo', num_train=2, num_val=1, size=32)  # there: no line
+    assert len(logged) == 1

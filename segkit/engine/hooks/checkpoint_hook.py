@@ -35,6 +35,9 @@ class CheckpointHook(MMEngineCheckpointHook):
       as plain data. On resume the states are restored before the first iteration, so with
       the same seed and deterministic settings a resumed run ends with the same weights as
       an uninterrupted one.
+    - The best checkpoint of a resumed run is looked for in this run's ``out_dir`` (by
+      name), not at the path saved in the checkpoint, so a work dir copied or moved
+      elsewhere never deletes the original's files.
     - Resuming with a model config that differs from the checkpoint's (ignoring
       ``test_cfg``, ``init_cfg`` and ``pretrained``) fails, naming the differences.
     """
@@ -135,6 +138,12 @@ class CheckpointHook(MMEngineCheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
+        # A resumed run's best checkpoint path, as saved: it points into the folder of the run
+        # that saved it, which is another one when the work dir was copied or moved. The
+        # previous best is deleted when a better one is saved: only ever this run's own.
+        if self.save_best is not None:
+            self._set_best_paths({key: path and self.file_backend.join_path(
+                self.out_dir, osp.basename(path)) for key, path in self._best_paths().items()})
         if is_main_process():
             self._remove_partial_writes(runner)
         states, self._resumed_rng_states = self._resumed_rng_states, None
