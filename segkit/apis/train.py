@@ -20,6 +20,10 @@ CHECKPOINT_NAME = re.compile(r'iter_(\d+)\.pth')
 # What a training writes into its work dir that a new training would overwrite.
 EARLIER_RUN = re.compile(r'(iter|epoch)_\d+\.pth|best_.*\.pth|last_checkpoint')
 LOCK_FILE = '.lock'
+# Lock files held by this process: closed in forked children (data-loader workers), so a
+# crashed training's surviving workers do not keep holding its work dir.
+_HELD_LOCKS = []
+os.register_at_fork(after_in_child=lambda: [lock.close() for lock in _HELD_LOCKS])
 # Where --overwrite moves the files of the training it replaces, inside the work dir.
 OVERWRITTEN = 'overwritten_'
 
@@ -208,7 +212,9 @@ def _work_dir_lock(work_dir: str):
     """Hold an exclusive lock on ``work_dir`` (rank 0 only) while training.
 
     The lock is an ``flock`` on ``WORK_DIR/.lock``, released by the kernel when the process
-    ends in any way, so a killed training never leaves a stale lock behind.
+    ends in any way, so a killed training never leaves a stale lock behind. Forked children
+    (data-loader workers) close their copy, so workers that outlive a crashed training do
+    not hold the lock.
     """
     if int(os.environ.get('RANK', 0)) != 0:
         yield
@@ -224,9 +230,11 @@ def _work_dir_lock(work_dir: str):
         lock.truncate(0)
         lock.write(f'pid {os.getpid()} on {socket.gethostname()}\n')
         lock.flush()
+        _HELD_LOCKS.append(lock)
         try:
             yield
         finally:
+            _HELD_LOCKS.remove(lock)
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 

@@ -4,6 +4,7 @@ import importlib.util
 import os
 import os.path as osp
 import shutil
+import signal
 import sys
 
 import pytest
@@ -203,3 +204,31 @@ def test_relative_demo_data_root_says_where_it_generates(tmp_path, monkeypatch):
                       f'{tmp_path}/data/demo (data/demo relative to the current folder)']
     prepare_demo_data('data/demo', num_train=2, num_val=1, size=32)  # there: no line
     assert len(logged) == 1
+
+
+# Errors buried or mis-aimed.
+
+CRASH_WITH_A_LIVE_CHILD = """
+import os, sys, time
+from segkit.apis.train import _work_dir_lock
+with _work_dir_lock(sys.argv[1]):
+    child = os.fork()  # as a data-loader worker is
+    if child == 0:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1), os.dup2(null, 2)  # let the caller read to the end
+        time.sleep(60)
+        os._exit(0)
+    print(child, flush=True)
+    os._exit(1)  # the training crashes; its worker lives on
+"""
+
+
+def test_lock_of_a_crashed_training_is_not_held_by_its_workers(tmp_path):
+    proc = run_tool('-c', CRASH_WITH_A_LIVE_CHILD, str(tmp_path))
+    child = int(proc.stdout)
+    try:
+        os.kill(child, 0)  # still alive
+        with train_api._work_dir_lock(str(tmp_path)):
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
