@@ -11,6 +11,12 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
+source "$(dirname "$0")/launch_checks.sh"
+require_count GPUS "$GPUS" 'the processes per node (bash tools/dist_train.sh CONFIG GPUS [options])'
+require_count NNODES "$NNODES" 'the number of nodes'
+require_node_rank "$NODE_RANK" "$NNODES"
+require_gpus "$GPUS"
+
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 exec "${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" \

@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import shutil
 import signal
+import subprocess
 import sys
 
 import pytest
@@ -232,3 +233,29 @@ def test_lock_of_a_crashed_training_is_not_held_by_its_workers(tmp_path):
             pass
     finally:
         os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.parametrize('script, args, env, message', [
+    ('dist_train.sh', ['configs/quickstart.py', '0'], {},
+     "GPUS is '0': expected the processes per node (bash tools/dist_train.sh CONFIG GPUS "
+     '[options]), a whole number >= 1'),
+    ('dist_train.sh', ['2', 'configs/quickstart.py'], {},  # arguments swapped
+     "GPUS is 'configs/quickstart.py': expected the processes per node (bash "
+     'tools/dist_train.sh CONFIG GPUS [options]), a whole number >= 1'),
+    ('dist_test.sh', ['configs/quickstart.py', 'model.pth'], {},  # GPUS forgotten
+     "GPUS is '': expected the processes per node (bash tools/dist_test.sh CONFIG CHECKPOINT "
+     'GPUS [options]), a whole number >= 1'),
+    ('dist_train.sh', ['configs/quickstart.py', '2'], {'NNODES': '2', 'NODE_RANK': '2'},
+     "NODE_RANK is '2': expected this node's rank, 0 to 1 (NNODES=2)"),
+    ('slurm_train.sh', ['part', 'job', 'configs/quickstart.py'], {'GPUS': '2'},
+     'GPUS=2 is not a multiple of GPUS_PER_NODE=4 (tasks per node, default 4): set '
+     'GPUS_PER_NODE=2 for one node, or GPUS to a multiple of 4'),
+    ('slurm_test.sh', ['part', 'job', 'configs/quickstart.py', 'model.pth'],
+     {'GPUS': '-8'}, "GPUS is '-8': expected the number of tasks (one per GPU), a whole "
+     'number >= 1'),
+])
+def test_launcher_scripts_refuse_impossible_process_counts(script, args, env, message):
+    proc = subprocess.run(['bash', f'tools/{script}', *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=30, env={**os.environ, 'PATH': '/usr/bin:/bin',
+                                                      **env})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, '', f'error: {message}\n')
