@@ -17,8 +17,10 @@ from segkit.apis import run_train
 from segkit.apis.train import latest_checkpoint
 from segkit.datasets.demo_data import prepare_demo_data
 from segkit.utils.distributed import start_process_group, start_timeout
-from segkit.utils.errors import ConfigError, DataError
+from segkit.deploy.backends import load_backend
+from segkit.utils.errors import ConfigError, DataError, DeployError
 
+from tests.deploy.deploy_models import tiny_model_files
 from tests.helpers import REPO
 from tests.tiny_training import QUICKSTART, cli_options, run_tool
 from tests.tools.test_dist_train_test import free_port
@@ -161,7 +163,8 @@ def test_overwrite_moves_a_longer_earlier_run_aside(demo_root, tmp_path, monkeyp
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', f'{name}.py'))
+    spec = importlib.util.spec_from_file_location(osp.basename(name),
+                                                  osp.join(REPO, 'tools', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -259,3 +262,26 @@ def test_launcher_scripts_refuse_impossible_process_counts(script, args, env, me
                           text=True, timeout=30, env={**os.environ, 'PATH': '/usr/bin:/bin',
                                                       **env})
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, '', f'error: {message}\n')
+
+
+def test_openvino_xml_without_its_bin_names_the_bin(tmp_path):
+    xml = tmp_path / 'model.xml'
+    xml.write_text('<?xml version="1.0"?><net name="model" version="11"></net>')
+    fails(DeployError, f'{tmp_path}/model.bin: no such file; the OpenVINO model {xml} keeps its '
+          'weights there: copy the .bin along with the .xml, or export again',
+          load_backend, str(xml), 'openvino')
+
+
+def test_export_out_without_an_extension_gets_one(demo_root, tmp_path, capsys):
+    config, checkpoint = tiny_model_files(demo_root, str(tmp_path))
+    out = str(tmp_path / 'model')
+    export_tool = load_tool('deploy/export')
+    export_tool.main([config, checkpoint, '--out', out, '--shape', '64', '64'])
+    assert capsys.readouterr().out.startswith(
+        f'saved {out}.onnx (--out {out} had no extension) (inputs ')
+    assert sorted(os.listdir(tmp_path)) == ['model.onnx', 'model.onnx.json', 'tiny.pth',
+                                            'tiny_quickstart.py']
+    fails(ConfigError, f'--out {tmp_path}/model.pth: expected a .onnx file (tools tell exported '
+          f'models from checkpoints by the extension); e.g. --out {tmp_path}/model.onnx',
+          export_tool.main, [config, checkpoint, '--out', f'{tmp_path}/model.pth'])
+    assert not (tmp_path / 'model.pth').exists()
