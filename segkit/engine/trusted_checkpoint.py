@@ -5,6 +5,7 @@ file from a source the user trusts may go through here. What comes out holds ten
 plain Python data only and loads with :func:`segkit.utils.checkpoint_io.safe_load`.
 """
 import os.path as osp
+import pickle
 from collections import OrderedDict
 from typing import Any, List, Tuple
 
@@ -12,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from segkit.utils.checkpoint_io import safe_load, save_checkpoint_file
+from segkit.utils.checkpoint_io import safe_load, save_checkpoint_file, what_it_is
 from segkit.utils.errors import CheckpointError
 
 PLAIN_SCALARS = (str, bytes, int, float, bool, complex, type(None))
@@ -77,10 +78,16 @@ def trust_checkpoint(src: str, dst: str) -> List[str]:
     """
     if not osp.isfile(src):
         raise CheckpointError(f'checkpoint not found: {src}')
+    if osp.getsize(src) == 0:
+        raise CheckpointError(f'cannot load {src}: the file is empty (0 bytes; an interrupted '
+                              'download or copy?); download or copy it again')
     try:
         checkpoint = torch.load(src, map_location='cpu', weights_only=False)
     except Exception as e:  # unpickling can raise anything the file's code raises
-        raise CheckpointError(f'cannot load {src}: {type(e).__name__}: {e}') from None
+        damaged = isinstance(e, (pickle.UnpicklingError, EOFError)) or \
+            'PytorchStreamReader' in str(e)  # not a pickle or torch zip, or one cut short
+        reason = what_it_is(src, e) if damaged else f'{type(e).__name__}: {e}'
+        raise CheckpointError(f'cannot load {src}: {reason}') from None
     data, dropped = plain_data(checkpoint)
     if data is _DROPPED:
         raise CheckpointError(f'{src} holds no tensors or plain data (a {dropped[0]})')

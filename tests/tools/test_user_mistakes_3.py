@@ -8,17 +8,24 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch.distributed as dist
+from PIL import Image
 
 import segkit.apis.train as train_api
 import segkit.datasets.demo_data as demo_data
+from segkit.analysis.confusion_matrix import build_test_dataset, pairs_from_predictions
 from segkit.apis import run_train
 from segkit.apis.train import latest_checkpoint
+from segkit.config import load_config
+from segkit.datasets.converters.cityscapes import convert_cityscapes
+from segkit.datasets.converters.voc_aug import read_sbd_mat
 from segkit.datasets.demo_data import prepare_demo_data
 from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.deploy.backends import load_backend
-from segkit.utils.errors import ConfigError, DataError, DeployError
+from segkit.engine.trusted_checkpoint import trust_checkpoint
+from segkit.utils.errors import CheckpointError, ConfigError, DataError, DeployError
 
 from tests.deploy.deploy_models import tiny_model_files
 from tests.helpers import REPO
@@ -285,3 +292,58 @@ def test_export_out_without_an_extension_gets_one(demo_root, tmp_path, capsys):
           f'models from checkpoints by the extension); e.g. --out {tmp_path}/model.onnx',
           export_tool.main, [config, checkpoint, '--out', f'{tmp_path}/model.pth'])
     assert not (tmp_path / 'model.pth').exists()
+
+
+CITYSCAPES_FRAME = 'gtFine/train/aachen/aachen_000000_000019_gtFine_'
+
+
+@pytest.mark.parametrize('suffix, content, reason', [
+    ('polygons.json', b'', 'the file is empty (0 bytes: an interrupted download, copy or '
+     'extraction?)'),
+    ('polygons.json', b'{"imgHeight": 1024, ', 'it is not a readable JSON file, or it is '
+     'damaged (Expecting property name enclosed in double quotes: line 1 column 21 (char 20))'),
+    ('labelIds.png', b'', 'the file is empty (0 bytes: an interrupted download, copy or '
+     'extraction?)'),
+    ('labelIds.png', b'\x89PNG\r\n\x1a\n' + b'\0' * 10, "it is not a readable PNG image, or "
+     "it is damaged (cannot identify image file '{path}')"),
+])
+def test_cityscapes_converter_names_the_file_it_cannot_read(tmp_path, suffix, content, reason):
+    path = tmp_path / (CITYSCAPES_FRAME + suffix)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    fails(DataError, f'cannot convert {path}: {reason.format(path=path)}', convert_cityscapes,
+          str(tmp_path))
+
+
+def test_voc_aug_converter_names_an_empty_mat_file(tmp_path):
+    (tmp_path / 'x.mat').write_bytes(b'')
+    fails(DataError, f'cannot read SBD file {tmp_path}/x.mat: the file is empty (0 bytes: an '
+          'interrupted download, copy or extraction?)', read_sbd_mat, str(tmp_path / 'x.mat'))
+
+
+@pytest.mark.parametrize('content, reason', [
+    (b'', 'the file is empty (0 bytes; an interrupted download or copy?); download or copy it '
+     'again'),
+    (b'epoch,loss\n1,0.5\n', "it is a text file, not a checkpoint (it starts with "
+     "'epoch,loss')"),
+])
+def test_trusted_loader_names_what_a_non_pickle_is(tmp_path, content, reason):
+    (tmp_path / 'model.pth').write_bytes(content)
+    fails(CheckpointError, f'cannot load {tmp_path}/model.pth: {reason}', trust_checkpoint,
+          str(tmp_path / 'model.pth'), str(tmp_path / 'out.pth'))
+    assert not (tmp_path / 'out.pth').exists()
+
+
+def test_confusion_matrix_refuses_colour_overlays_as_predictions(demo_root, tmp_path):
+    cfg = load_config(QUICKSTART, options(demo_root))
+    dataset = build_test_dataset(cfg, annotations_only=True)
+    name = osp.splitext(osp.basename(dataset[0]['img_path']))[0] + '.png'
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / name)  # an overlay
+    fails(DataError, f'prediction {tmp_path}/{name} is a colour image (shape (64, 64, 3)), not '
+          'a class map: give the folder of tools/test.py --out (PNGs of class indices), not '
+          'overlays (--show-dir, tools/infer.py)', list, pairs_from_predictions(dataset,
+                                                                               str(tmp_path)))
+    (tmp_path / name).write_bytes(b'')
+    fails(DataError, f'cannot read prediction {tmp_path}/{name}: the file is empty (0 bytes: an '
+          'interrupted download, copy or extraction?)', list,
+          pairs_from_predictions(dataset, str(tmp_path)))
