@@ -347,3 +347,30 @@ def test_confusion_matrix_refuses_colour_overlays_as_predictions(demo_root, tmp_
     fails(DataError, f'cannot read prediction {tmp_path}/{name}: the file is empty (0 bytes: an '
           'interrupted download, copy or extraction?)', list,
           pairs_from_predictions(dataset, str(tmp_path)))
+
+
+def dist_train(*args, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(['bash', 'tools/dist_train.sh', *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=240, env=dict(
+                              os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+                              OMP_NUM_THREADS='1', **env))
+
+
+def test_data_error_on_one_rank_is_the_one_error_line(demo_root, tmp_path):
+    """Rank 1 reads a broken image first; rank 0, waiting in a collective, adds no traceback,
+    nor does torchrun."""
+    data = shutil.copytree(demo_root, str(tmp_path / 'data'))
+    open(osp.join(data, 'JPEGImages/demo_train_0001.jpg'), 'wb').close()
+    proc = dist_train(QUICKSTART, '2', '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+                      *cli_options(options(data)))
+    assert one_line_error(proc) == (
+        f'empty file (0 bytes): {data}/JPEGImages/demo_train_0001.jpg')
+    assert 'ChildFailedError' not in proc.stderr
+
+
+def test_torchrun_waiting_for_missing_nodes_ends_with_one_line():
+    proc = dist_train(QUICKSTART, '1', NNODES='2', SEGKIT_DIST_START_TIMEOUT='1')
+    assert one_line_error(proc) == (
+        'distributed start: 2 nodes expected (--nnodes, NNODES), 1 came within 1 s; start '
+        'tools/dist_train.sh (or dist_test.sh) on every node with the same NNODES, MASTER_ADDR '
+        'and PORT and NODE_RANK 0..NNODES-1 (SEGKIT_DIST_START_TIMEOUT sets the wait)')
