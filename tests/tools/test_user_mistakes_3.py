@@ -151,9 +151,12 @@ def test_resume_with_overwrite_is_refused(demo_root, tmp_path):
 
 def test_overwrite_moves_a_longer_earlier_run_aside(demo_root, tmp_path, monkeypatch):
     work = tmp_path / 'work'
-    train(demo_root, work, **{'train_cfg.max_iters': 3})
+    (work / '20261204_101010').mkdir(parents=True)  # the earlier run's log folder
+    (work / '20261204_101010/20261204_101010.log').write_text('earlier log')
+    for name in ('iter_2.pth', 'iter_3.pth', 'quickstart.py'):
+        (work / name).write_bytes(name.encode())
+    (work / 'last_checkpoint').write_text(str(work / 'iter_3.pth'))
     earlier = files(str(work))
-    del earlier['.lock']  # the lock stays
     logged = []
     monkeypatch.setattr(train_api, 'print_log', lambda msg, **kw: logged.append(msg))
     run_train(QUICKSTART, work_dir=str(work), overwrite=True,
@@ -161,9 +164,9 @@ def test_overwrite_moves_a_longer_earlier_run_aside(demo_root, tmp_path, monkeyp
     aside = [n for n in os.listdir(work) if n.startswith('overwritten_')]
     assert len(aside) == 1
     assert logged[0] == (
-        f"--overwrite: moved the earlier training's {len(os.listdir(work / aside[0]))} files "
-        'and folders (iter_2.pth, iter_3.pth, last_checkpoint) to '
-        f'{work / aside[0]}; delete it when you no longer need them')
+        "--overwrite: moved the earlier training's 5 files and folders (iter_2.pth, "
+        f'iter_3.pth, last_checkpoint) to {work / aside[0]}; delete it when you no longer need '
+        'them')
     assert files(str(work / aside[0])) == earlier  # the earlier run, whole, in one folder
     assert sorted(n for n in os.listdir(work) if n.endswith('.pth')) == ['iter_1.pth']
     assert open(work / 'last_checkpoint').read().endswith('iter_1.pth')
@@ -196,14 +199,14 @@ def test_resume_followed_by_the_config_takes_it_as_the_config(monkeypatch, capsy
 def test_copied_work_dir_resumes_from_its_own_checkpoint(demo_root, tmp_path):
     """last_checkpoint holds the original's absolute path: the copy uses its own file."""
     original, copy = tmp_path / 'original', tmp_path / 'copy'
-    train(demo_root, original, **{'train_cfg.max_iters': 2})
+    train(demo_root, original, **{'train_cfg.max_iters': 1})
     shutil.copytree(original, copy)
-    (original / 'iter_2.pth').write_bytes(b'')  # the original moves on; the copy must not care
-    assert latest_checkpoint(str(copy)) == str(copy / 'iter_2.pth')
-    runner = train(demo_root, copy, resume='auto', **{'train_cfg.max_iters': 3})
-    assert runner.iter == 3 and runner.cfg.load_from == str(copy / 'iter_2.pth')
-    assert (original / 'iter_2.pth').read_bytes() == b''
-    assert not (original / 'iter_3.pth').exists()
+    (original / 'iter_1.pth').write_bytes(b'')  # the original moves on; the copy must not care
+    assert latest_checkpoint(str(copy)) == str(copy / 'iter_1.pth')
+    runner = train(demo_root, copy, resume='auto', **{'train_cfg.max_iters': 2})
+    assert runner.iter == 2 and runner.cfg.load_from == str(copy / 'iter_1.pth')
+    assert (original / 'iter_1.pth').read_bytes() == b''
+    assert not (original / 'iter_2.pth').exists()
 
 
 def test_relative_demo_data_root_says_where_it_generates(tmp_path, monkeypatch):
