@@ -69,21 +69,32 @@ def start_process_group(backend: str, launcher: str, dist_cfg: dict,
                           multi_tenant=True)
     keys = [_ARRIVED.format(restart=os.environ.get('TORCHELASTIC_RESTART_COUNT', 0), rank=r)
             for r in range(world_size)]
-    store.set(keys[rank], '1')
-    while not store.check(keys):  # polled: a timed-out wait logs socket warnings
-        if time.monotonic() > deadline:
-            missing = [r for r, key in enumerate(keys) if not store.check([key])]
-            shown = ', '.join(map(str, missing[:8])) + (', ...' if len(missing) > 8 else '')
-            raise ConfigError(
-                f'distributed start: {expected}, {world_size - len(missing)} came within '
-                f'{seconds:g} s (missing rank{"s" if len(missing) > 1 else ""} {shown}); {how} '
-                f'({START_TIMEOUT_ENV} sets the wait)')
-        time.sleep(0.05)
+    try:
+        store.set(keys[rank], '1')
+        _wait_for_all(store, keys, deadline, f'{expected}, {{came}} came within {seconds:g} s '
+                      f'(missing {{missing}}); {how} ({START_TIMEOUT_ENV} sets the wait)')
+    except dist.DistError:  # rank 0, which serves the store, ended
+        raise ConfigError(f'distributed start: rank 0 at {host}:{port} ended before all '
+                          f'{world_size} processes came; see its error') from None
     store.set_timeout(datetime.timedelta(seconds=timeout) if timeout is not None
                       else dist.default_pg_timeout)
     dist.init_process_group(backend=backend, store=store, rank=rank, world_size=world_size,
                             timeout=None if timeout is None else datetime.timedelta(
                                 seconds=timeout))
+
+
+def _wait_for_all(store: dist.Store, keys: list, deadline: float, message: str) -> None:
+    """Return once every key is in ``store``; past ``deadline`` a :class:`ConfigError` of
+    ``message`` with ``{came}`` and ``{missing}`` filled in. Polled: a timed-out wait logs
+    socket warnings."""
+    while not store.check(keys):
+        if time.monotonic() > deadline:
+            missing = [r for r, key in enumerate(keys) if not store.check([key])]
+            shown = ', '.join(map(str, missing[:8])) + (', ...' if len(missing) > 8 else '')
+            raise ConfigError('distributed start: ' + message.format(
+                came=len(keys) - len(missing),
+                missing=f'rank{"s" if len(missing) > 1 else ""} {shown}'))
+        time.sleep(0.05)
 
 
 def _reachable(host: str, port: int, deadline: float) -> bool:
