@@ -13,6 +13,9 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 
+source "$(dirname "$0")/launch_checks.sh"
+require_slurm_counts "$GPUS" "$GPUS_PER_NODE" "$CPUS_PER_TASK"
+
 # shellcheck disable=SC2086  # SRUN_ARGS holds several options
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH MASTER_PORT=${PORT:-29500} \
 exec srun --partition="$PARTITION" \

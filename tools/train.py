@@ -7,7 +7,7 @@ from segkit.utils.cli import CfgOptionsAction, run_cli
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a segmentor')
-    parser.add_argument('config', help='config file path')
+    parser.add_argument('config', nargs='?', help='config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--resume', nargs='?', const='auto', default=None, metavar='PATH',
                         help='resume from PATH, or from the latest checkpoint in the work dir')
@@ -28,7 +28,16 @@ def parse_args():
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help="'pytorch' under torchrun, 'slurm' under srun")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.resume is not None and args.resume.endswith('.py'):
+        if args.config is not None:  # a config is no checkpoint to resume from
+            parser.error(f'--resume {args.resume}: expected a checkpoint (.pth), or --resume '
+                         'alone for the latest in the work dir; it names a config')
+        # '--resume CONFIG ...': --resume took the config; resume from the latest checkpoint
+        args.config, args.resume = args.resume, 'auto'
+    if args.config is None:
+        parser.error('the following arguments are required: config')
+    return args
 
 
 def main():

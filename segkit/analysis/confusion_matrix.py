@@ -10,6 +10,7 @@ from PIL import Image
 
 from segkit.registry import DATASETS
 from segkit.utils.errors import DataError
+from segkit.utils.unreadable import why_unreadable
 
 # Cells are annotated with their percentage up to this many classes.
 MAX_ANNOTATED_CLASSES = 30
@@ -62,7 +63,16 @@ def pairs_from_predictions(dataset, pred_dir: str) -> Iterator[Tuple[np.ndarray,
         path = osp.join(pred_dir, name)
         if not osp.isfile(path):
             raise DataError(f'no prediction {path} for test image {results["img_path"]}')
-        yield np.asarray(Image.open(path)), results['gt_seg_map']
+        try:
+            prediction = np.asarray(Image.open(path))
+        except (OSError, SyntaxError, ValueError) as e:  # PIL's errors for damaged files
+            raise DataError(f'cannot read prediction {path}: '
+                            f'{why_unreadable(path, "PNG image", e)}') from None
+        if prediction.ndim != 2:
+            raise DataError(f'prediction {path} is a colour image (shape {prediction.shape}), '
+                            'not a class map: give the folder of tools/test.py --out (PNGs of '
+                            'class indices), not overlays (--show-dir, tools/infer.py)')
+        yield prediction, results['gt_seg_map']
 
 
 def pairs_from_checkpoint(model: torch.nn.Module, dataset

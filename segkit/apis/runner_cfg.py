@@ -1,5 +1,4 @@
 """Turn a config file and command-line choices into a Runner config."""
-import datetime
 import importlib.util
 import os
 import os.path as osp
@@ -17,6 +16,7 @@ from segkit.checkpoint import setup_checkpointing
 from segkit.config import load_config
 from segkit.models.decode_heads.decode_head import BaseDecodeHead
 from segkit.registry import register_all_modules
+from segkit.utils.distributed import start_process_group
 from segkit.utils.errors import ConfigError
 from segkit.utils.slurm import slurm_to_torch_env
 
@@ -34,9 +34,10 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
 
     ``launcher='slurm'`` (each task of ``srun``) sets torchrun's variables from SLURM's
     (:func:`~segkit.utils.slurm.slurm_to_torch_env`), then works as ``'pytorch'``. With
-    either and no GPU, the process group is started here on gloo and the model is wrapped
-    for CPU (see :func:`_setup_cpu_distributed`). Checkpoints are saved by segkit's hooks
-    (:func:`~segkit.checkpoint.setup_checkpointing`).
+    either, the process group is started here, waiting a bounded time for all processes
+    (:func:`~segkit.utils.distributed.start_process_group`); with no GPU, on gloo, and the
+    model is wrapped for CPU (see :func:`_setup_cpu_distributed`). Checkpoints are saved by
+    segkit's hooks (:func:`~segkit.checkpoint.setup_checkpointing`).
     """
     register_all_modules()
     cfg = load_config(config, cfg_options=cfg_options)
@@ -57,8 +58,14 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
             raise ConfigError(f'--launcher pytorch: {", ".join(missing)} not set; start with '
                               'torchrun --nproc_per_node=N (or tools/dist_train.sh, '
                               'tools/dist_test.sh)')
-        if not torch.cuda.is_available():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
+        else:
             _setup_cpu_distributed(cfg)
+        if not dist.is_initialized():
+            dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+            start_process_group(dist_cfg.get('backend', 'nccl'), launcher, dist_cfg,
+                                timeout=dist_cfg.get('timeout'))
     _check_vis_backends(cfg)
     setup_checkpointing(cfg)
     return cfg
@@ -91,11 +98,11 @@ def _check_work_dir(work_dir: str) -> None:
 
 
 def _setup_cpu_distributed(cfg: Config) -> None:
-    """Start the gloo process group and wrap the model in CPU DDP.
+    """Choose gloo and wrap the model in CPU DDP.
 
-    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and its default DDP wrapper
-    passes ``device_ids``, which both fail without a GPU; mmengine skips its own
-    ``init_dist`` when a process group already runs.
+    mmengine's default DDP wrapper passes ``device_ids``, which fails without a GPU (its
+    ``init_dist``, which calls ``torch.cuda.set_device``, is skipped: the process group is
+    started before).
     """
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     if dist_cfg.get('backend', 'nccl') == 'nccl':
@@ -108,11 +115,6 @@ def _setup_cpu_distributed(cfg: Config) -> None:
     elif cfg.model_wrapper_cfg.get('type', 'MMDistributedDataParallel') \
             == 'MMDistributedDataParallel':
         cfg.model_wrapper_cfg.device_ids = None
-    if not dist.is_initialized():
-        timeout = dist_cfg.get('timeout')
-        dist.init_process_group(
-            backend=dist_cfg['backend'],
-            timeout=None if timeout is None else datetime.timedelta(seconds=timeout))
 
 
 def _check_vis_backends(cfg: Config) -> None:

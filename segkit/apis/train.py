@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import re
 import socket
+import time
 from typing import Optional
 
 from mmengine.logging import print_log
@@ -20,6 +21,12 @@ from .runner_cfg import check_num_classes, prepare_cfg
 # What a training writes into its work dir that a new training would overwrite.
 EARLIER_RUN = re.compile(r'(iter|epoch)_\d+\.pth|best_.*\.pth|last_checkpoint')
 LOCK_FILE = '.lock'
+# Lock files held by this process: closed in forked children (data-loader workers), so a
+# crashed training's surviving workers do not keep holding its work dir.
+_HELD_LOCKS = []
+os.register_at_fork(after_in_child=lambda: [lock.close() for lock in _HELD_LOCKS])
+# Where --overwrite moves the files of the training it replaces, inside the work dir.
+OVERWRITTEN = 'overwritten_'
 
 
 def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str] = None,
@@ -50,10 +57,16 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             (``auto_scale_lr.base_batch_size`` in the config), as mmengine's Runner does;
             gradient accumulation counts in the actual batch.
         overwrite: start a new training in a work dir that holds an earlier one's
-            checkpoints, writing over them.
+            checkpoints: its files move into ``WORK_DIR/overwritten_<time>/`` first (logged),
+            so the work dir then holds the new training's files only. Refused with
+            ``resume``, which continues the earlier training instead.
 
     The recipe's total batch and the actual one are logged at start.
     """
+    if overwrite and resume is not None:
+        raise ConfigError('--resume and --overwrite contradict each other: --resume continues '
+                          'the training in the work dir, --overwrite starts a new one in its '
+                          'place; give one of them')
     speed = resolve_speed_options(precision='auto' if amp else None, channels_last=channels_last)
     if speed.channels_last:  # validated and saved with the config, like any option
         cfg_options = {**(cfg_options or {}), 'model.channels_last': True}
@@ -77,7 +90,9 @@ def run_train(config: str, work_dir: Optional[str] = None, resume: Optional[str]
             check_resumable(resume, cfg.train_cfg, has_schedulers=bool(cfg.get('param_scheduler')))
             cfg.resume = True
             cfg.load_from = resume
-        elif not overwrite:
+        elif overwrite:
+            _move_earlier_run(cfg.work_dir)
+        else:
             _check_no_earlier_run(cfg.work_dir, asked_to_resume)
         runner = Runner.from_cfg(cfg)
         quiet_mmengine_notices(runner.logger)
@@ -143,12 +158,40 @@ def _check_no_earlier_run(work_dir: str, asked_to_resume: bool) -> None:
                           '--work-dir')
 
 
+def _move_earlier_run(work_dir: str) -> None:
+    """Move everything an earlier training left in ``work_dir`` (checkpoints, logs, config
+    copy) into a new ``work_dir/overwritten_<time>/`` and log what moved where.
+
+    Folders made by earlier ``--overwrite`` runs and the lock stay.
+    """
+    earlier = sorted(n for n in os.listdir(work_dir)
+                     if n != LOCK_FILE and not n.startswith(OVERWRITTEN))
+    if not earlier:
+        return
+    aside = osp.join(work_dir, OVERWRITTEN + time.strftime('%Y%m%d_%H%M%S'))
+    suffix = 1
+    while osp.exists(aside if suffix == 1 else f'{aside}_{suffix}'):
+        suffix += 1
+    aside = aside if suffix == 1 else f'{aside}_{suffix}'
+    os.mkdir(aside)
+    for name in earlier:
+        os.rename(osp.join(work_dir, name), osp.join(aside, name))
+    checkpoints = [n for n in earlier if EARLIER_RUN.fullmatch(n)]
+    shown = ', '.join(checkpoints[:4]) + (f' (+{len(checkpoints) - 4} more)'
+                                         if len(checkpoints) > 4 else '')
+    print_log(f'--overwrite: moved the earlier training\'s {len(earlier)} files and folders '
+              f'({shown or "no checkpoints"}) to {aside}; delete it when you no longer need '
+              'them', logger='current')
+
+
 @contextlib.contextmanager
 def _work_dir_lock(work_dir: str):
     """Hold an exclusive lock on ``work_dir`` (rank 0 only) while training.
 
     The lock is an ``flock`` on ``WORK_DIR/.lock``, released by the kernel when the process
-    ends in any way, so a killed training never leaves a stale lock behind.
+    ends in any way, so a killed training never leaves a stale lock behind. Forked children
+    (data-loader workers) close their copy, so workers that outlive a crashed training do
+    not hold the lock.
     """
     if int(os.environ.get('RANK', 0)) != 0:
         yield
@@ -164,7 +207,9 @@ def _work_dir_lock(work_dir: str):
         lock.truncate(0)
         lock.write(f'pid {os.getpid()} on {socket.gethostname()}\n')
         lock.flush()
+        _HELD_LOCKS.append(lock)
         try:
             yield
         finally:
+            _HELD_LOCKS.remove(lock)
             fcntl.flock(lock, fcntl.LOCK_UN)

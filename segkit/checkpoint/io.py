@@ -72,7 +72,7 @@ def safe_load(name: str, map_location='cpu') -> dict:
         found = re.search(r'GLOBAL ([\w.]+)', str(e))
         if not found:
             raise CheckpointError(f'cannot read checkpoint {filename}: '
-                                  f'{_what_it_is(filename, e)}') from None
+                                  f'{what_it_is(filename, e)}') from None
         raise CheckpointError(
             f'refusing to load {filename}: it needs arbitrary code to unpickle '
             f'({found.group(1)} is not on the safe list). If you trust this file, convert it '
@@ -80,11 +80,11 @@ def safe_load(name: str, map_location='cpu') -> dict:
             f'tools/model_converters/trust_checkpoint.py {filename} OUTPUT.pth') from None
     except Exception as e:  # the unpickler fails on garbage with any kind of error
         raise CheckpointError(f'cannot read checkpoint {filename}: '
-                              f'{_what_it_is(filename, e)}') from None
+                              f'{what_it_is(filename, e)}') from None
 
 
-def _what_it_is(filename: str, error: Exception) -> str:
-    """What a file that ``torch.load`` cannot read holds, and what to do about it."""
+def what_it_is(filename: str, error: Exception) -> str:
+    """What a non-empty file that ``torch.load`` cannot read holds, and what to do about it."""
     with open(filename, 'rb') as f:
         head = f.read(512)
     again = 'download or save it again'

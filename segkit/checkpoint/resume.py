@@ -4,8 +4,6 @@ import os.path as osp
 import re
 from typing import Optional
 
-from mmengine.runner import find_latest_checkpoint
-
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from .io import safe_load
@@ -78,18 +76,19 @@ def _differences(saved, current, path: str) -> list:
 
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint named by ``work_dir/last_checkpoint`` if it exists, else the
-    ``iter_<n>.pth`` in ``work_dir`` with the largest ``n``, else None.
+    """The checkpoint named by ``work_dir/last_checkpoint`` if it is in ``work_dir``, else
+    the ``iter_<n>.pth`` in ``work_dir`` with the largest ``n``, else None.
 
-    ``last_checkpoint`` is read by mmengine's ``find_latest_checkpoint`` (what the
-    Runner's ``resume='auto'`` uses), which returns the name as written. segkit checks
-    that the file is still there and otherwise takes the newest ``iter_<n>.pth``: a work
-    dir whose listed checkpoint was deleted, or whose ``last_checkpoint`` is missing,
-    resumes from what it holds instead of failing to load or starting from scratch.
+    ``last_checkpoint`` holds the absolute path it was written with; only its file name is
+    used, looked up in ``work_dir``, so a work dir copied or moved elsewhere resumes from
+    its own files, not from the original's. A work dir whose listed checkpoint was deleted,
+    or whose ``last_checkpoint`` is missing, resumes from what it holds instead of failing
+    to load or starting from scratch.
     """
-    # find_latest_checkpoint prints a notice when there is no last_checkpoint: ask only if so
-    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
-        listed = find_latest_checkpoint(work_dir)
+    listing = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(listing):
+        with open(listing) as f:
+            listed = osp.join(work_dir, osp.basename(f.read().strip()))
         if osp.isfile(listed):
             return listed
     found = {}

@@ -31,6 +31,9 @@ class SegCheckpointHook(CheckpointHook):
       (``model_cfg``), as plain data. On resume the states are restored before the first
       iteration, so with the same seed and deterministic settings a resumed run ends with
       the same weights as an uninterrupted one.
+    - The best checkpoint of a resumed run is looked for in this run's ``out_dir`` (by
+      name), not at the path saved in the checkpoint, so a work dir copied or moved
+      elsewhere never deletes the original's files.
     - Resuming with a model config that differs from the checkpoint's (ignoring
       :data:`~segkit.checkpoint.keys.TRAINING_NEUTRAL_KEYS`) fails, naming the differences.
     """
@@ -114,6 +117,12 @@ class SegCheckpointHook(CheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
+        # A resumed run's best checkpoint path, as saved: it points into the folder of the run
+        # that saved it, which is another one when the work dir was copied or moved. The
+        # previous best is deleted when a better one is saved: only ever this run's own.
+        if self.save_best is not None:
+            self._set_best_paths({key: path and self.file_backend.join_path(
+                self.out_dir, osp.basename(path)) for key, path in self._best_paths().items()})
         if is_main_process():
             for folder in {runner.work_dir, self.out_dir}:
                 remove_partial_writes(folder)

@@ -4,6 +4,8 @@
 file from a source the user trusts may go through here. What comes out holds tensors and
 plain Python data only and loads with :func:`segkit.checkpoint.io.safe_load`.
 """
+import os.path as osp
+import pickle
 from typing import Any, List, Tuple
 
 import numpy as np
@@ -12,7 +14,7 @@ from torch import nn
 
 from segkit.utils.errors import CheckpointError
 
-from .io import local_checkpoint, safe_load, save_checkpoint_file
+from .io import local_checkpoint, safe_load, save_checkpoint_file, what_it_is
 from .plain import DROP, PLAIN_SCALARS, walk
 
 
@@ -50,10 +52,16 @@ def trust_checkpoint(src: str, dst: str) -> List[str]:
             ``dst`` cannot be written.
     """
     path = local_checkpoint(src)
+    if osp.getsize(path) == 0:
+        raise CheckpointError(f'cannot load {src}: the file is empty (0 bytes; an interrupted '
+                              'download or copy?); download or copy it again')
     try:
         checkpoint = torch.load(path, map_location='cpu', weights_only=False)
     except Exception as e:  # unpickling can raise anything the file's code raises
-        raise CheckpointError(f'cannot load {src}: {type(e).__name__}: {e}') from None
+        damaged = isinstance(e, (pickle.UnpicklingError, EOFError)) or \
+            'PytorchStreamReader' in str(e)  # not a pickle or torch zip, or one cut short
+        reason = what_it_is(path, e) if damaged else f'{type(e).__name__}: {e}'
+        raise CheckpointError(f'cannot load {src}: {reason}') from None
     data, dropped = plain_data(checkpoint)
     if data is DROP:
         raise CheckpointError(f'{src} holds no tensors or plain data (a {dropped[0]})')

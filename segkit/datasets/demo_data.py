@@ -8,15 +8,16 @@ class information. Generation is deterministic for a given seed.
 Usage: ``python -m segkit.datasets.demo_data [--root data/demo]``.
 """
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
-import re
 import shutil
 import tempfile
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 from PIL import Image
 
 from segkit.utils.errors import DataError
@@ -25,11 +26,9 @@ DEMO_CLASSES = ('background', 'horizontal', 'vertical', 'checker', 'diagonal')
 DEMO_PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128]]
 
 _VERSION = 2  # bump whenever the generated content changes
+# Written last: the settings, and the name and SHA-256 of every file written before it.
 _MARKER = '.complete'
-# Every file the generator writes, relative to the root.
-_GENERATED = re.compile(r'\.complete|JPEGImages/demo_(train|val)_\d+\.jpg|'
-                        r'SegmentationClass/demo_(train|val)_\d+\.png|'
-                        r'ImageSets/Segmentation/(train|val)\.txt')
+_SETTINGS = ('version', 'num_train', 'num_val', 'size', 'seed')
 
 
 def _voc_palette():
@@ -131,20 +130,65 @@ def _write_split(root, split, num, size, seed):
         f.write(''.join(n + '\n' for n in ids))
 
 
-def _is_complete(root, params):
-    """Whether ``root`` holds a finished dataset generated with ``params``."""
+def _read_marker(root):
+    """The marker of ``root`` as a dict, or None when it is missing or unreadable."""
     try:
         with open(osp.join(root, _MARKER)) as f:
-            return json.load(f) == params
+            marker = json.load(f)
     except (OSError, ValueError):
-        return False
+        return None
+    return marker if isinstance(marker, dict) else None
 
 
-def _generated_only(root):
-    """Whether ``root`` is empty, or holds the marker and only files the generator writes."""
-    files = [osp.relpath(osp.join(folder, name), root).replace(os.sep, '/')
-             for folder, _, names in os.walk(root) for name in names]
-    return not files or (_MARKER in files and all(_GENERATED.fullmatch(f) for f in files))
+def _is_complete(root, params):
+    """Whether ``root`` holds a finished dataset generated with ``params``."""
+    marker = _read_marker(root)
+    return marker is not None and {k: marker.get(k) for k in _SETTINGS} == params
+
+
+def _sha256(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _all_files(root):
+    """Every file under ``root``, relative to it, with '/' separators, sorted."""
+    return sorted(osp.relpath(osp.join(folder, name), root).replace(os.sep, '/')
+                  for folder, _, names in os.walk(root) for name in names)
+
+
+def _foreign_files(root):
+    """Why files under ``root`` are not all the generator's (names the first few), or ''.
+
+    Only the files the marker lists, with the content it records, are the generator's.
+    """
+    files = _all_files(root)
+    if not files:
+        return ''
+    marker = _read_marker(root)
+    if marker is None:
+        return f'no {_MARKER} marker'
+    written = marker.get('files')
+    if not isinstance(written, dict):
+        return f'its {_MARKER} marker, from an older segkit, does not list the files it wrote'
+    foreign = [f'{name} added' if name not in written else f'{name} changed'
+               for name in files if name != _MARKER
+               and (name not in written or _sha256(osp.join(root, name)) != written[name])]
+    if not foreign:
+        return ''
+    return ', '.join(foreign[:3]) + (f' (+{len(foreign) - 3} more)' if len(foreign) > 3 else '')
+
+
+def _remove_generated(root):
+    """Delete the files the marker of ``root`` lists (marker last), then empty folders."""
+    for name in _read_marker(root)['files']:
+        path = osp.join(root, name)
+        if osp.isfile(path):
+            os.remove(path)
+    os.remove(osp.join(root, _MARKER))
+    for folder, _, _ in sorted(os.walk(root), key=lambda w: -len(w[0])):
+        if folder != root and not os.listdir(folder):
+            os.rmdir(folder)
 
 
 def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, seed=0):
@@ -155,40 +199,48 @@ def prepare_demo_data(root='data/demo', num_train=300, num_val=60, size=128, see
     never leaves a half-written dataset behind. Concurrent callers are safe: the
     files are deterministic, and a loser of the final rename keeps the winner's.
 
-    Only a folder this function generated (it holds the marker file and nothing else
-    than the generated layout) is ever replaced; any other non-empty ``root`` is refused
-    with a :class:`DataError`, so a user's own data given as ``root`` is never deleted.
+    The marker lists every file written, with its SHA-256. A folder generated with other
+    settings is replaced only when it holds exactly the files its marker lists, unchanged;
+    any other non-empty ``root`` (a user's own files, a generated file edited or replaced,
+    a marker copied along with other files) is refused with a :class:`DataError`, so a file
+    the generator did not write is never overwritten or deleted.
     """
     params = dict(version=_VERSION, num_train=num_train, num_val=num_val, size=size, seed=seed)
     if _is_complete(root, params):
         return root
-    if osp.isdir(root) and not _generated_only(root):
-        raise DataError(
-            f'{root} holds files that the demo data generator did not write (no {_MARKER} '
-            'marker, or other files beside it); it would replace them, so it stops. For your '
-            'own data in the VOC layout use PascalVOCDataset; for the demo data choose an empty '
-            'or new data_root')
-    parent = osp.dirname(osp.abspath(root))
+    if osp.isdir(root):
+        foreign = _foreign_files(root)
+        if foreign:
+            raise DataError(
+                f'{root} holds files that the demo data generator did not write ({foreign}); '
+                'generating the demo data there would replace them, so it stops. For your own '
+                'data in the VOC layout use PascalVOCDataset; for the demo data choose an '
+                'empty or new data_root')
+    where = osp.abspath(root)
+    relative = '' if osp.isabs(root) else f' ({root} relative to the current folder)'
+    print_log(f'generating the demo data ({num_train} train + {num_val} val images of '
+              f'{size}x{size}) in {where}{relative}', logger='current')
+    parent = osp.dirname(where)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(osp.abspath(root))}.tmp-', dir=parent)
+    tmp = tempfile.mkdtemp(prefix=f'.{osp.basename(where)}.tmp-', dir=parent)
     try:
         for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
             os.makedirs(osp.join(tmp, sub))
         _write_split(tmp, 'train', num_train, size, seed)
         _write_split(tmp, 'val', num_val, size, seed)
+        files = {name: _sha256(osp.join(tmp, name)) for name in _all_files(tmp)}
         with open(osp.join(tmp, _MARKER), 'w') as f:
-            json.dump(params, f)
+            json.dump(dict(params, files=files), f)
         try:
             if not _is_complete(root, params):
-                if osp.isdir(root):  # stale or unfinished: move aside, then swap in
-                    os.rename(root, tmp + '.old')
-                os.rename(tmp, root)
+                if osp.isdir(root) and _all_files(root):  # checked above: only generated files
+                    _remove_generated(root)
+                os.rename(tmp, root)  # onto a missing or empty folder only
         except OSError:
             if not _is_complete(root, params):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(tmp + '.old', ignore_errors=True)
     return root
 
 

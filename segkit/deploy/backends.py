@@ -1,6 +1,7 @@
 """Runtimes for exported models: ONNX Runtime and OpenVINO, loaded on demand."""
 import importlib
 from importlib import metadata
+import os.path as osp
 from typing import Dict, Optional
 
 import numpy as np
@@ -80,6 +81,11 @@ class OpenVINOBackend:
     def __init__(self, model_file: str, num_threads: Optional[int] = None):
         ov = import_package('openvino', 'the openvino backend')
         core = ov.Core()
+        weights = osp.splitext(model_file)[0] + '.bin'
+        if model_file.lower().endswith('.xml') and not osp.isfile(weights):
+            raise DeployError(f'{weights}: no such file; the OpenVINO model {model_file} keeps '
+                              'its weights there: copy the .bin along with the .xml, or export '
+                              'again')
         try:
             if model_file.lower().endswith('.onnx'):
                 # else OpenVINO tries every frontend on a broken file, logging each failure

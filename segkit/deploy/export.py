@@ -28,6 +28,20 @@ def default_shape(cfg: Config) -> tuple:
     return tuple(size) if size else (512, 512)
 
 
+def model_out_path(out: str, extension: str) -> str:
+    """``out`` as the model file to write: ``extension`` (such as ``'.onnx'``) is appended
+    when it has none, so tools later recognise it as an exported model, not a checkpoint;
+    another extension is a :class:`ConfigError`."""
+    given = osp.splitext(out)[1]
+    if not given:
+        return out + extension
+    if given.lower() != extension:
+        raise ConfigError(f'--out {out}: expected a {extension} file (tools tell exported '
+                          f'models from checkpoints by the extension); e.g. --out '
+                          f'{osp.splitext(out)[0]}{extension}')
+    return out
+
+
 def export_onnx(model: torch.nn.Module, out: str, shape: Optional[Sequence[int]] = None,
                 dynamic: bool = False, fold_bn: bool = True, dynamo: bool = False,
                 config_name: Optional[str] = None) -> dict:

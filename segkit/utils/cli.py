@@ -12,6 +12,10 @@ from .errors import SegkitError
 # mmengine re-formats the config at every checkpoint save, and turns whatever interrupts
 # the formatting (Ctrl-C, a dead data-loader worker) into a SyntaxError with this text.
 _FORMAT_FAILED = 'Failed to format the config file'
+# gloo's errors in a collective whose peer process has ended.
+_PEER_LOST_TEXTS = ('Connection closed by peer', 'Connection reset by peer', 'Broken pipe')
+# Exit status of a process stopped because another process of its run ended.
+PEER_LOST = 3
 
 
 class CfgOptionsAction(DictAction):
@@ -42,7 +46,9 @@ def run_cli(main: Callable[[], None]) -> None:
     error, where other ranks may still wait in a collective.
 
     Also printed as one line: an ``OSError`` (naming the file), and an interrupt (status
-    130). What mmengine reports as a failure to format the config during a checkpoint save
+    130). In a distributed run, a process whose collective fails because another process
+    ended prints one line without a traceback and exits with status 3 (:data:`PEER_LOST`):
+    the other process's message is the one that matters. What mmengine reports as a failure to format the config during a checkpoint save
     is reported as what interrupted it.
     """
     try:
@@ -65,6 +71,10 @@ def run_cli(main: Callable[[], None]) -> None:
         _exit('interrupted; checkpoints already written are whole (continue a training with '
               '--resume)', 130)
     except RuntimeError as e:
+        if _peer_lost(e):  # the process that failed printed why: no second traceback
+            print(f'process {dist.get_rank()} stopped: another process of this run ended (see '
+                  'its error above)', file=sys.stderr)
+            sys.exit(PEER_LOST)
         if 'DataLoader worker' not in str(e):
             raise
         _exit(f'{str(e).splitlines()[0]} (out of memory? try fewer '
@@ -72,6 +82,12 @@ def run_cli(main: Callable[[], None]) -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
         gc.collect()
+
+
+def _peer_lost(error: RuntimeError) -> bool:
+    """Whether ``error`` is a collective failing because another process of the run ended."""
+    return dist.is_available() and dist.is_initialized() and any(
+        text in str(error) for text in _PEER_LOST_TEXTS)
 
 
 def _exit(message: str, status: int) -> None:

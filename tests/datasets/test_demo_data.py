@@ -106,8 +106,8 @@ def test_a_folder_it_did_not_generate_is_kept(tmp_path):
     with pytest.raises(DataError) as info:
         prepare_demo_data(str(root), **SMALL)
     assert str(info.value) == (
-        f'{root} holds files that the demo data generator did not write (no .complete marker, '
-        'or other files beside it); it would replace them, so it stops. For your own data in '
+        f'{root} holds files that the demo data generator did not write (no .complete marker); '
+        'generating the demo data there would replace them, so it stops. For your own data in '
         'the VOC layout use PascalVOCDataset; for the demo data choose an empty or new '
         'data_root')
     assert _files(root) == before

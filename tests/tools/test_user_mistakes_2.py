@@ -50,7 +50,7 @@ def test_demo_dataset_keeps_a_users_voc_folder(data, tmp_path):
     os.remove(osp.join(data, '.complete'))  # the user's own data: no generator marker
     before = {sub: contents(osp.join(data, sub)) for sub in ('JPEGImages', 'SegmentationClass')}
     fails(DataError, f'{data} holds files that the demo data generator did not write (no '
-          '.complete marker, or other files beside it); it would replace them, so it stops. '
+          '.complete marker); generating the demo data there would replace them, so it stops. '
           'For your own data in the VOC layout use PascalVOCDataset; for the demo data choose '
           'an empty or new data_root', train, data, tmp_path / 'work')
     assert {sub: contents(osp.join(data, sub)) for sub in before} == before

@@ -9,6 +9,7 @@ import argparse
 
 from segkit.apis import init_model
 from segkit.deploy import export_onnx
+from segkit.deploy.export import model_out_path
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
@@ -32,13 +33,15 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    out = model_out_path(args.out, '.onnx')
     model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
-    meta = export_onnx(model, args.out, shape=args.shape, dynamic=args.dynamic,
+    meta = export_onnx(model, out, shape=args.shape, dynamic=args.dynamic,
                        fold_bn=not args.no_fold_bn, dynamo=args.dynamo,
                        config_name=args.config)
     shape = 'dynamic' if meta['input_shape'] is None else 'x'.join(map(str, meta['input_shape']))
-    print(f"saved {args.out} (inputs {', '.join(meta['input_names'])}, size {shape}) and "
-          f"{args.out}.json; ONNX Runtime vs PyTorch max relative difference "
+    added = f' (--out {args.out} had no extension)' if out != args.out else ''
+    print(f"saved {out}{added} (inputs {', '.join(meta['input_names'])}, size {shape}) and "
+          f"{out}.json; ONNX Runtime vs PyTorch max relative difference "
           f"{meta['max_relative_difference']:.2e}")
 
 

@@ -9,6 +9,7 @@ through its test pipeline. ONNX Runtime's int8 .onnx runs on ONNX Runtime and Op
 import argparse
 
 from segkit.config import load_config
+from segkit.deploy.export import model_out_path
 from segkit.deploy.quantize import (CALIBRATION_METHODS, QUANT_FORMATS, QUANT_TOOLS,
                                    quantize_onnx)
 from segkit.registry import register_all_modules
@@ -48,9 +49,11 @@ def main(argv=None):
     options = {} if args.tool == 'nncf' else dict(
         per_channel=not args.per_tensor, reduce_range=args.reduce_range,
         quant_format=args.format, method=args.method, op_types=args.op_types)
-    meta = quantize_onnx(cfg, args.model, args.out, num_images=args.calib, tool=args.tool,
+    out = model_out_path(args.out, '.xml' if args.tool == 'nncf' else '.onnx')
+    meta = quantize_onnx(cfg, args.model, out, num_images=args.calib, tool=args.tool,
                          config_name=args.config, **options)
-    print(f"saved {args.out} and {args.out}.json: int8, calibrated on "
+    added = f' (--out {args.out} had no extension)' if out != args.out else ''
+    print(f"saved {out}{added} and {out}.json: int8, calibrated on "
           f"{meta['quantization']['calibration_images']} validation images "
           f"({meta['quantization']['calibration_inputs']} model inputs)")
 

@@ -18,6 +18,7 @@ from cityscapesscripts.preparation.json2labelImg import json2labelImg
 from PIL import Image
 
 from segkit.utils.errors import DataError
+from segkit.utils.unreadable import why_unreadable
 
 from ..cityscapes_labels import LABEL_IDS_SUFFIX, TRAIN_IDS_SUFFIX, label_id_to_train_id
 from .parallel import map_with_progress
@@ -39,10 +40,17 @@ def _convert(task: Tuple[str, str]) -> None:
         except SystemExit:  # cityscapesscripts prints an error and exits
             raise DataError(f'cannot convert {source}: '
                             f'{captured.getvalue().strip().splitlines()[0]}') from None
-        except (ValueError, KeyError, TypeError, OSError) as e:
+        except ValueError as e:  # json's decode errors
+            raise DataError(f'cannot convert {source}: '
+                            f'{why_unreadable(source, "JSON file", e)}') from None
+        except (KeyError, TypeError, OSError) as e:
             raise DataError(f'cannot convert {source}: {type(e).__name__}: {e}') from None
     else:
-        label_ids = np.asarray(Image.open(source))
+        try:
+            label_ids = np.asarray(Image.open(source))
+        except (OSError, SyntaxError, ValueError) as e:  # PIL's errors for damaged files
+            raise DataError(f'cannot convert {source}: '
+                            f'{why_unreadable(source, "PNG image", e)}') from None
         if label_ids.ndim != 2:
             raise DataError(f'{source} has shape {label_ids.shape}; expected a single-channel '
                             'PNG of Cityscapes label ids')

@@ -19,8 +19,10 @@ import shutil
 import numpy as np
 from PIL import Image
 from scipy.io import loadmat
+from scipy.io.matlab import MatReadError
 
 from segkit.utils.errors import DataError
+from segkit.utils.unreadable import why_unreadable
 
 from ..base_seg_dataset import read_split_list
 from .parallel import map_with_progress
@@ -61,8 +63,11 @@ def read_sbd_mat(path: str) -> np.ndarray:
     try:
         gt = loadmat(path, squeeze_me=True, struct_as_record=False)['GTcls']
         label = np.asarray(gt.Segmentation)
-    except (KeyError, AttributeError, ValueError, TypeError, OSError) as e:
+    except (KeyError, AttributeError) as e:
         raise DataError(f'cannot read GTcls.Segmentation from SBD file {path} ({e})') from None
+    except (MatReadError, ValueError, TypeError, OSError) as e:  # damaged or not a .mat
+        raise DataError(f'cannot read SBD file {path}: '
+                        f'{why_unreadable(path, "MATLAB .mat file", e)}') from None
     values = (label.min(), label.max()) if label.size else ()
     if label.ndim != 2 or not values or values[0] < 0 or values[1] >= NUM_VOC_CLASSES:
         raise DataError(f'SBD file {path}: GTcls.Segmentation must be a 2-D map of class '

@@ -75,5 +75,6 @@ def _last_checkpoint(runner) -> str:
     listing = osp.join(runner.work_dir, 'last_checkpoint')
     if not osp.isfile(listing):
         return 'No checkpoint was saved'
-    with open(listing) as f:
-        return f'The last checkpoint, {f.read().strip()}, is intact'
+    with open(listing) as f:  # named in this work dir, even if it was copied or moved here
+        name = osp.basename(f.read().strip())
+    return f'The last checkpoint, {osp.join(runner.work_dir, name)}, is intact'
