@@ -1,4 +1,4 @@
 from .drawing import overlay, prediction_panel, save_label_png
-from .palette import colorize
+from .palette import colorize, voc_palette
 
-__all__ = ['colorize', 'overlay', 'prediction_panel', 'save_label_png']
+__all__ = ['colorize', 'voc_palette', 'overlay', 'prediction_panel', 'save_label_png']
