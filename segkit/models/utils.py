@@ -26,6 +26,19 @@ def class_argmax(logits: torch.Tensor, dim: int) -> torch.Tensor:
     return logits.max(dim=dim).indices
 
 
+def seg_labels(logits: torch.Tensor, dim: int, threshold: float = 0.5) -> torch.Tensor:
+    """Class indices from logits: the argmax over ``dim``; for one channel (binary
+    segmentation with a sigmoid), 1 where ``sigmoid(logit) > threshold``, else 0."""
+    if logits.shape[dim] == 1:
+        return (logits.sigmoid() > threshold).squeeze(dim).long()
+    return class_argmax(logits, dim=dim)
+
+
+def seg_probabilities(logits: torch.Tensor, dim: int) -> torch.Tensor:
+    """Class probabilities: softmax over ``dim``; the sigmoid for one channel."""
+    return logits.sigmoid() if logits.shape[dim] == 1 else logits.softmax(dim=dim)
+
+
 def _input_to_channels_last(module: nn.Module, args: tuple) -> tuple:
     """Forward pre-hook: the 4-D input image in channels-last layout."""
     if args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4:

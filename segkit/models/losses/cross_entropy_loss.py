@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from segkit.registry import MODELS
 
 from .base_loss import BaseLoss
-from .utils import check_per_class
+from .utils import check_per_class, one_hot_labels
 
 
 def cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
@@ -39,10 +39,9 @@ def binary_cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
                          weight: Optional[torch.Tensor] = None,
                          class_weight: Optional[torch.Tensor] = None, ignore_index: int = 255,
                          avg_non_ignore: bool = True) -> torch.Tensor:
-    """Per-class sigmoid cross-entropy against one-hot labels (ignored pixels excluded)."""
-    num_classes = seg_logits.shape[1]
-    valid = seg_label != ignore_index
-    one_hot = F.one_hot(seg_label.masked_fill(~valid, 0), num_classes).permute(0, 3, 1, 2)
+    """Per-class sigmoid cross-entropy against one-hot labels (ignored pixels excluded);
+    one channel (``out_channels=1``) is the foreground, label 1."""
+    one_hot, valid = one_hot_labels(seg_label, seg_logits.shape[1], ignore_index)
     loss = F.binary_cross_entropy_with_logits(seg_logits, one_hot.to(seg_logits.dtype),
                                               reduction='none')
     if class_weight is not None:

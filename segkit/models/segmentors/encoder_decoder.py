@@ -10,10 +10,10 @@ from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError, DataError
 
-from ..utils import class_argmax, resize, to_channels_last
+from ..utils import resize, seg_labels, to_channels_last
 
 TEST_MODES = ('whole', 'slide')
-TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device')
+TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device', 'threshold')
 Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
 
 
@@ -42,7 +42,8 @@ class EncoderDecoder(BaseModel):
         train_cfg: unused by this segmentor; accepted for MMSegmentation configs.
         test_cfg: ``dict(mode='whole')`` or ``dict(mode='slide', crop_size=(h, w),
             stride=(h, w))``: sliding windows average the logits where they overlap.
-            ``logits_device='cpu'`` keeps the full-image logits (the window accumulators)
+            ``threshold`` overrides the decode head's (binary heads with
+            ``out_channels=1``). ``logits_device='cpu'`` keeps the full-image logits (the window accumulators)
             and their resizing on the CPU, so GPU memory stays bounded by one window.
         data_preprocessor: data preprocessor config.
         pretrained: path of backbone weights; sets the backbone's ``init_cfg``.
@@ -76,6 +77,7 @@ class EncoderDecoder(BaseModel):
             self.auxiliary_head = MODELS.build(auxiliary_head)
         self.train_cfg = train_cfg
         self.test_cfg = self._check_test_cfg(dict(test_cfg or dict(mode='whole')))
+        self.test_cfg.setdefault('threshold', self.decode_head.threshold)
         self._check_extra_inputs()
         if predict_edge and 'edge' not in self.decode_head.output_names:
             raise ConfigError(f'model.predict_edge=True: {type(self.decode_head).__name__} '
@@ -223,13 +225,15 @@ class EncoderDecoder(BaseModel):
     def postprocess_result(self, outputs: Dict[str, torch.Tensor],
                            data_samples: List[SegDataSample]) -> List[SegDataSample]:
         """Crop the padding, undo a test-time flip, resize to ``ori_shape``; argmax of
-        ``'seg'``, and the ``'edge'`` probability with ``predict_edge``."""
+        ``'seg'`` (the sigmoid above ``test_cfg.threshold`` for one channel), and the
+        ``'edge'`` probability with ``predict_edge``."""
         seg_logits = outputs['seg']
         edge = torch.sigmoid(outputs['edge']) if self.predict_edge else None
         for i, sample in enumerate(data_samples):
             logits = self._to_original(seg_logits[i:i + 1], sample)
             sample.seg_logits = PixelData(data=logits)
-            sample.pred_sem_seg = PixelData(data=class_argmax(logits, dim=0)[None])
+            sample.pred_sem_seg = PixelData(data=seg_labels(
+                logits, dim=0, threshold=self.test_cfg.get('threshold', 0.5))[None])
             if edge is not None:
                 sample.pred_edge = PixelData(data=self._to_original(edge[i:i + 1], sample))
         return data_samples

@@ -1,6 +1,7 @@
 """SegTTAModel: merge the predictions of test-time augmented views (scales, flips)."""
 from typing import List, Optional, Union
 
+import torch
 from mmengine.model import BaseTTAModel
 from mmengine.structures import PixelData
 from torch import nn
@@ -9,7 +10,7 @@ from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
-from ..utils import class_argmax
+from ..utils import seg_labels, seg_probabilities
 
 AVERAGE_MODES = ('softmax', 'logits')
 # Metainfo that describes the original image, the same for every view.
@@ -38,6 +39,14 @@ class SegTTAModel(BaseTTAModel):
         super().__init__(module=module, data_preprocessor=data_preprocessor)
         self.average = average
 
+    def _labels(self, mean: torch.Tensor) -> torch.Tensor:
+        """Class indices of averaged scores; one channel (binary, sigmoid) is thresholded
+        at the segmentor's ``test_cfg.threshold``."""
+        threshold = self.module.test_cfg.get('threshold', 0.5)
+        if mean.shape[0] == 1 and self.average == 'softmax':
+            return (mean[0] > threshold).long()
+        return seg_labels(mean, dim=0, threshold=threshold)
+
     def merge_preds(self, data_samples_list: List[List[SegDataSample]]) -> List[SegDataSample]:
         """One sample per image, from the list of its views' predictions."""
         merged = []
@@ -45,14 +54,15 @@ class SegTTAModel(BaseTTAModel):
             total = None
             for view in views:
                 logits = view.seg_logits.data
-                scores = logits.softmax(dim=0) if self.average == 'softmax' else logits
+                scores = seg_probabilities(logits, dim=0) if self.average == 'softmax' \
+                    else logits
                 total = scores.clone() if total is None else total.add_(scores)
             mean = total / len(views)
             first = views[0]
             sample = SegDataSample(metainfo={k: first.metainfo[k] for k in KEPT_META_KEYS
                                              if k in first.metainfo})
             sample.seg_logits = PixelData(data=mean)
-            sample.pred_sem_seg = PixelData(data=class_argmax(mean, dim=0)[None])
+            sample.pred_sem_seg = PixelData(data=self._labels(mean)[None])
             if 'gt_sem_seg' in first:
                 sample.gt_sem_seg = first.gt_sem_seg
             merged.append(sample)
