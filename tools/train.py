@@ -5,7 +5,7 @@ from segkit.apis import run_train
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
@@ -28,11 +28,11 @@ def parse_args():
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help="'pytorch' under torchrun, 'slurm' under srun")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
               channels_last=args.channels_last, cfg_options=args.cfg_options,
               launcher=args.launcher, auto_scale_lr=args.auto_scale_lr,
