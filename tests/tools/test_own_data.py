@@ -8,6 +8,7 @@ import re
 import numpy as np
 import onnx
 import pytest
+import torch
 from PIL import Image
 
 from segkit.utils.errors import ConfigError
@@ -67,8 +68,9 @@ def tiny(data_root: str, name: str, **extra) -> list:
 
 
 def run_all_tools(config: str, data_root: str, tmp_path, name: str, images: list,
-                  export: bool = True) -> dict:
-    """Train, test, infer (and export) ``config``; returns the test metrics line and paths."""
+                  int8: bool = False) -> str:
+    """Train, test, infer, export (and quantize to int8, testing each exported model)
+    ``config``; returns the checkpoint."""
     work = str(tmp_path / 'work')
     options = tiny(data_root, name)
     load_tool('train.py').main([config, '--work-dir', work, '--cfg-options', *options])
@@ -86,15 +88,20 @@ def run_all_tools(config: str, data_root: str, tmp_path, name: str, images: list
         assert mask.shape == (32, 40) and set(np.unique(mask)) <= {0, 1}
         overlay = np.asarray(Image.open(osp.join(out, 'overlays', stem + '.png')))
         assert overlay.shape == (32, 40, 3)
-    if export:
-        onnx_file = str(tmp_path / 'model.onnx')
-        load_tool('deploy/export.py').main([config, checkpoint, '--out', onnx_file,
-                                            '--shape', '32', '40', '--cfg-options',
-                                            *tiny(data_root, name + '_export')])
-        assert onnx.load(onnx_file).graph.output
-        load_tool('test.py').main([config, onnx_file, '--work-dir', str(tmp_path / 'ort'),
-                                   '--cfg-options', *tiny(data_root, name + '_ort')])
-    return dict(checkpoint=checkpoint, pred=str(tmp_path / 'pred'))
+    onnx_file = str(tmp_path / 'model.onnx')
+    load_tool('deploy/export.py').main([config, checkpoint, '--out', onnx_file, '--shape',
+                                        '32', '40', '--cfg-options',
+                                        *tiny(data_root, name + '_export')])
+    deployed = [onnx_file]
+    if int8:
+        deployed.append(str(tmp_path / 'int8.onnx'))
+        load_tool('deploy/quantize.py').main([config, onnx_file, '--out', deployed[1],
+                                              '--calib', '2', '--cfg-options',
+                                              *tiny(data_root, name + '_int8')])
+    for i, model_file in enumerate(deployed):
+        load_tool('test.py').main([config, model_file, '--work-dir', str(tmp_path / f'ort{i}'),
+                                   '--cfg-options', *tiny(data_root, f'{name}_ort{i}')])
+    return checkpoint
 
 
 @pytest.fixture
@@ -128,9 +135,10 @@ def test_readme_config_sigmoid_route(binary_root, tmp_path, capsys):
     text = re.sub(r'^model = .*\n', sigmoid, softmax, flags=re.M)
     config = write_config(tmp_path, text)
     images = [osp.join(binary_root, 'img_dir', 'val', 'val_1.png')]
-    run_all_tools(config, binary_root, tmp_path, 'own_sigmoid', images)
+    checkpoint = run_all_tools(config, binary_root, tmp_path, 'own_sigmoid', images, int8=True)
+    assert torch.load(checkpoint)['state_dict']['decode_head.conv_seg.weight'].shape[0] == 1
     log = capsys.readouterr().out
-    assert 'decode.loss_ce' in log
+    assert 'decode.loss_ce' in log and 'int8, calibrated on 2 validation images' in log
     assert per_class_iou(log, 'background') is not None and per_class_iou(log, 'crack') is not None
 
 
@@ -153,6 +161,7 @@ def test_multispectral_uint16_tiffs(tmp_path, capsys):
         + 'test_dataloader = val_dataloader\n'
     config = write_config(tmp_path, text)
     images = [osp.join(root, 'img_dir', 'val', 'val_0.tif')]
-    run_all_tools(config, root, tmp_path, 'own_bands', images)
+    checkpoint = run_all_tools(config, root, tmp_path, 'own_bands', images)
+    assert torch.load(checkpoint)['state_dict']['backbone.stem.0.weight'].shape[1] == 4
     log = capsys.readouterr().out
     assert per_class_iou(log, 'field') is not None
