@@ -111,14 +111,15 @@ class BaseDecodeHead(BaseModule):
                 raise ConfigError(f'{type(loss).__name__} ({loss.loss_name}) reads output(s) '
                                   f'{unknown}, but {type(self).__name__} gives '
                                   f'{list(self.output_names)}')
-        self.out_channels = self._check_out_channels(out_channels, threshold)
+        self.out_channels = self._check_out_channels(out_channels, threshold, sampler)
         self.threshold = 0.5 if threshold is None else threshold
         self.sampler = TASK_UTILS.build(sampler) if sampler is not None else None
         self.dropout = nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else None
         self.conv_seg = nn.Conv2d(channels, self.out_channels, kernel_size=1) \
             if self.has_classifier else None
 
-    def _check_out_channels(self, out_channels: Optional[int], threshold: Optional[float]) -> int:
+    def _check_out_channels(self, out_channels: Optional[int], threshold: Optional[float],
+                            sampler: Optional[dict]) -> int:
         """``out_channels`` (``num_classes`` when None); 1 only for sigmoid binary heads."""
         name = type(self).__name__
         if out_channels is None or out_channels == self.num_classes:
@@ -135,6 +136,9 @@ class BaseDecodeHead(BaseModule):
         if not self.has_classifier:
             raise ConfigError(f'{name} makes its class maps without the shared classifier: '
                               'out_channels=1 is not supported, use out_channels=2')
+        if sampler is not None:
+            raise ConfigError(f'{name} out_channels=1: the pixel sampler ranks pixels by their '
+                              'softmax class probability; use out_channels=2 with a sampler')
         softmax = [loss.loss_name for loss in self.loss_decode
                    if loss.output == 'seg' and not getattr(loss, 'use_sigmoid', False)]
         if softmax:

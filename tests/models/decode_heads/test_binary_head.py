@@ -82,6 +82,9 @@ def test_one_channel_losses_target_the_foreground():
      'FCNHead threshold=0.3 applies to out_channels=1 (binary segmentation with a sigmoid) '
      'only'),
     (dict(threshold=1.5), 'FCNHead threshold=1.5: expected a probability in (0, 1)'),
+    (dict(sampler=dict(type='OHEMPixelSampler', min_kept=10)),
+     'FCNHead out_channels=1: the pixel sampler ranks pixels by their softmax class '
+     'probability; use out_channels=2 with a sampler'),
 ])
 def test_config_mistakes(head, message):
     with pytest.raises(ConfigError) as e:
