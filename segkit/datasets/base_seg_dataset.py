@@ -142,7 +142,7 @@ class BaseSegDataset(BaseDataset):
 
     @property
     def _hint(self) -> str:
-        """`` DOWNLOAD_HINT`` to end a message with, or nothing."""
+        """``DOWNLOAD_HINT`` after a space, to end a message with, or nothing."""
         return f' {self.DOWNLOAD_HINT}' if self.DOWNLOAD_HINT else ''
 
     def _info(self, img_path: str, seg_map_path: Optional[str]) -> dict:

@@ -24,7 +24,8 @@ class EncoderDecoder(BaseModel):
     ``forward(inputs, data_samples, mode)`` with mode ``'loss'`` (dict of losses, decode
     losses prefixed ``decode.`` and auxiliary ones ``aux.``), ``'predict'`` (samples with
     ``seg_logits`` and ``pred_sem_seg`` at the original image size) or ``'tensor'`` (the
-    decode head's ``'seg'`` logits at the input size, ``(N, num_classes, H, W)``).
+    decode head's ``'seg'`` logits at the input size, ``(N, num_classes, H, W)``, or
+    ``(N, 1, H, W)`` for a binary head with ``out_channels=1``).
 
     ``inputs`` is the normalised image batch ``(N, 3, H, W)``, or a dict of named
     ``(N, C, H, W)`` tensors at the input size: ``'img'`` plus the extra inputs the heads
@@ -77,7 +78,8 @@ class EncoderDecoder(BaseModel):
             self.auxiliary_head = MODELS.build(auxiliary_head)
         self.train_cfg = train_cfg
         self.test_cfg = self._check_test_cfg(dict(test_cfg or dict(mode='whole')))
-        self.test_cfg.setdefault('threshold', self.decode_head.threshold)
+        if self.decode_head.out_channels == 1:  # binary, sigmoid: the head's threshold
+            self.test_cfg.setdefault('threshold', self.decode_head.threshold)
         self._check_extra_inputs()
         if predict_edge and 'edge' not in self.decode_head.output_names:
             raise ConfigError(f'model.predict_edge=True: {type(self.decode_head).__name__} '
