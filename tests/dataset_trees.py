@@ -178,8 +178,8 @@ def make_multispectral_folder(root: str, num_train: int = 4, num_val: int = 2,
         os.makedirs(osp.join(root, 'ann_dir', split), exist_ok=True)
         for i in range(num):
             mask = np.zeros(size, np.uint8)
-            cv2.rectangle(mask, (int(rng.integers(0, size[1] // 2)), int(rng.integers(0, size[0] // 2))),
-                          (size[1] - 4, size[0] - 4), 1, -1)
+            corner = (int(rng.integers(0, size[1] // 2)), int(rng.integers(0, size[0] // 2)))
+            cv2.rectangle(mask, corner, (size[1] - 4, size[0] - 4), 1, -1)
             img = rng.integers(0, 20000, (*size, channels)).astype(np.uint16)
             img[..., -1][mask > 0] += 40000
             tifffile.imwrite(osp.join(root, 'img_dir', split, f'{split}_{i}.tif'), img)

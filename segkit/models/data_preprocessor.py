@@ -19,14 +19,14 @@ class SegDataPreProcessor(BaseDataPreprocessor):
 
     Images (``(C, H, W)``: 3-channel BGR uint8 from OpenCV, or any depth and channel count
     read with ``color_type='unchanged'``) are moved to the model's device, converted to RGB
-    when ``bgr_to_rgb`` (3-channel images only, as MMSegmentation does), normalised with ``mean``/``std`` and padded at the bottom
-    and right to the largest image of the batch, at least ``size`` (the crop size) in
-    training, rounded up to ``size_divisor``. Images pad with ``pad_val`` and, in training,
-    the samples' label maps (``gt_sem_seg``, ``gt_edge_map``) with ``seg_pad_val``; each
-    sample's metainfo records ``pad_shape`` and ``padding_size`` (left, right, top,
-    bottom), so predictions can be cropped back. The result's ``inputs`` is the image
-    tensor; subclasses that make more named inputs for the model (``input_names``)
-    return a dict of them.
+    when ``bgr_to_rgb`` (3-channel images only, as MMSegmentation does), normalised with
+    ``mean``/``std`` and padded at the bottom and right to the largest image of the batch,
+    at least ``size`` (the crop size) in training, rounded up to ``size_divisor``. Images
+    pad with ``pad_val`` and, in training, the samples' label maps (``gt_sem_seg``,
+    ``gt_edge_map``) with ``seg_pad_val``; each sample's metainfo records ``pad_shape`` and
+    ``padding_size`` (left, right, top, bottom), so predictions can be cropped back. The
+    result's ``inputs`` is the image tensor; subclasses that make more named inputs for the
+    model (``input_names``) return a dict of them.
 
     Args:
         mean: per-channel mean, in the output channel order: one value per image channel.

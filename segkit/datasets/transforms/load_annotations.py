@@ -79,7 +79,8 @@ class LoadAnnotations(BaseTransform):
     label (``seg_map_path`` None: a test-mode dataset with no ground truth) is passed on.
 
     Reads ``seg_map_path``, ``reduce_zero_label``, ``label_map``, ``palette``,
-    ``num_classes``, ``ignore_index``, ``img_path``, ``ori_shape`` and ``exif_orientation``; writes ``gt_seg_map`` and ``seg_fields``.
+    ``num_classes``, ``ignore_index``, ``img_path``, ``ori_shape`` and ``exif_orientation``;
+    writes ``gt_seg_map`` and ``seg_fields``.
 
     Args:
         reduce_zero_label: overrides the dataset's ``reduce_zero_label`` when not None.

@@ -47,7 +47,8 @@ class TorchvisionResNet(BaseModule):
             None keeps torchvision's initialisation.
     """
 
-    def __init__(self, depth: int = 152, in_channels: int = 3, out_indices: Sequence[int] = (0, 1, 2, 3),
+    def __init__(self, depth: int = 152, in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
                  frozen_stages: int = -1, norm_cfg: dict = dict(type='BN', requires_grad=True),
                  norm_eval: bool = False, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)

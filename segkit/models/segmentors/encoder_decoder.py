@@ -44,8 +44,9 @@ class EncoderDecoder(BaseModel):
         test_cfg: ``dict(mode='whole')`` or ``dict(mode='slide', crop_size=(h, w),
             stride=(h, w))``: sliding windows average the logits where they overlap.
             ``threshold`` overrides the decode head's (binary heads with
-            ``out_channels=1``). ``logits_device='cpu'`` keeps the full-image logits (the window accumulators)
-            and their resizing on the CPU, so GPU memory stays bounded by one window.
+            ``out_channels=1``). ``logits_device='cpu'`` keeps the full-image logits (the
+            window accumulators) and their resizing on the CPU, so GPU memory stays bounded
+            by one window.
         data_preprocessor: data preprocessor config.
         pretrained: path of backbone weights; sets the backbone's ``init_cfg``.
         channels_last: weights and activations in channels-last (NHWC) layout
