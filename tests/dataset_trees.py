@@ -146,3 +146,43 @@ def make_cityscapes_tree(root: str) -> dict:
                 json.dump(dict(imgHeight=h, imgWidth=w, objects=polygons), f)
         expected[f'{split}/{city}/{cityscapes_name(city, seq, frame, "")[:-1]}'] = train_ids
     return expected
+
+
+def make_binary_folder(root: str, num_train: int = 4, num_val: int = 2, size=(32, 40)) -> str:
+    """``root/img_dir/{train,val}/*.png`` photos and ``root/ann_dir/{train,val}/*.png``
+    grayscale masks of 0 (background) and 255 (a bright disc); returns ``root``."""
+    rng = np.random.default_rng(0)
+    for split, num in (('train', num_train), ('val', num_val)):
+        os.makedirs(osp.join(root, 'img_dir', split), exist_ok=True)
+        os.makedirs(osp.join(root, 'ann_dir', split), exist_ok=True)
+        for i in range(num):
+            mask = np.zeros(size, np.uint8)
+            cv2.circle(mask, (int(rng.integers(8, size[1] - 8)), int(rng.integers(8, size[0] - 8))),
+                       int(rng.integers(4, 8)), 255, -1)
+            img = rng.integers(0, 100, (*size, 3), dtype=np.uint8)
+            img[mask > 0] += 120
+            cv2.imwrite(osp.join(root, 'img_dir', split, f'{split}_{i}.png'), img)
+            Image.fromarray(mask, mode='L').save(osp.join(root, 'ann_dir', split,
+                                                          f'{split}_{i}.png'))
+    return root
+
+
+def make_multispectral_folder(root: str, num_train: int = 4, num_val: int = 2,
+                              size=(32, 40), channels: int = 4) -> str:
+    """``root/img_dir/{train,val}/*.tif`` uint16 images of ``channels`` bands (the last one,
+    like near-infrared, bright on the object) and 0/1 masks in ``root/ann_dir``."""
+    import tifffile
+    rng = np.random.default_rng(1)
+    for split, num in (('train', num_train), ('val', num_val)):
+        os.makedirs(osp.join(root, 'img_dir', split), exist_ok=True)
+        os.makedirs(osp.join(root, 'ann_dir', split), exist_ok=True)
+        for i in range(num):
+            mask = np.zeros(size, np.uint8)
+            corner = (int(rng.integers(0, size[1] // 2)), int(rng.integers(0, size[0] // 2)))
+            cv2.rectangle(mask, corner, (size[1] - 4, size[0] - 4), 1, -1)
+            img = rng.integers(0, 20000, (*size, channels)).astype(np.uint16)
+            img[..., -1][mask > 0] += 40000
+            tifffile.imwrite(osp.join(root, 'img_dir', split, f'{split}_{i}.tif'), img)
+            Image.fromarray(mask, mode='L').save(osp.join(root, 'ann_dir', split,
+                                                          f'{split}_{i}.png'))
+    return root

@@ -11,7 +11,6 @@ import argparse
 import os
 import os.path as osp
 
-import cv2
 from mmengine.utils import ProgressBar
 from PIL import Image
 
@@ -20,7 +19,7 @@ from segkit.apis.video import is_video_source, predict_video, video_output_name
 from segkit.deploy import BACKENDS
 from segkit.utils.cli import CfgOptionsAction, run_cli
 from segkit.utils.errors import ConfigError
-from segkit.visualization import overlay, save_label_png
+from segkit.visualization import overlay, read_display_image, save_label_png
 
 
 def parse_args(argv=None):
@@ -37,6 +36,9 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--backend', choices=BACKENDS, default='onnxruntime',
                         help='runtime of a .onnx model')
+    parser.add_argument('--display-channels', type=int, nargs=3, metavar='C',
+                        help='image channels shown as red, green, blue in the overlays of '
+                             'N-channel images (default: the first three)')
     parser.add_argument('--max-frames', type=int, help='stop each video after this many frames')
     parser.add_argument('--tta', action='store_true',
                         help="test-time augmentation: the config's tta_pipeline (scales, flips) "
@@ -58,12 +60,13 @@ def main(argv=None):
                                backend=args.backend, tta=args.tta)
     paths = inferencer.expand_inputs([item for item in args.inputs if item not in videos])
     if paths:
-        predict_images(inferencer, paths, args.out_dir, args.opacity)
+        predict_images(inferencer, paths, args.out_dir, args.opacity, args.display_channels)
     for source in videos:
         predict_video_file(inferencer, source, args.out_dir, args.opacity, args.max_frames)
 
 
-def predict_images(inferencer: SegInferencer, paths: list, out_dir: str, opacity: float):
+def predict_images(inferencer: SegInferencer, paths: list, out_dir: str, opacity: float,
+                   display_channels=None):
     names = [osp.splitext(osp.basename(p))[0] + '.png' for p in paths]
     if len(set(names)) < len(names):
         clash = next(n for n in names if names.count(n) > 1)
@@ -74,7 +77,7 @@ def predict_images(inferencer: SegInferencer, paths: list, out_dir: str, opacity
     progress = ProgressBar(len(paths))
     for name, (path, label) in zip(names, inferencer.iter_predictions(paths)):
         save_label_png(label, inferencer.palette, osp.join(out_dir, 'masks', name))
-        img = cv2.imread(path, cv2.IMREAD_COLOR)[..., ::-1]
+        img = read_display_image(path, display_channels)
         blend = overlay(img, label, inferencer.palette, opacity=opacity)
         Image.fromarray(blend).save(osp.join(out_dir, 'overlays', name))
         progress.update()

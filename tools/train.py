@@ -5,7 +5,7 @@ from segkit.apis import run_train
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', nargs='?', help='config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
@@ -28,7 +28,7 @@ def parse_args():
                         help='override config values, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help="'pytorch' under torchrun, 'slurm' under srun")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.resume is not None and args.resume.endswith('.py'):
         if args.config is not None:  # a config is no checkpoint to resume from
             parser.error(f'--resume {args.resume}: expected a checkpoint (.pth), or --resume '
@@ -40,8 +40,8 @@ def parse_args():
     return args
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
               channels_last=args.channels_last, cfg_options=args.cfg_options,
               launcher=args.launcher, auto_scale_lr=args.auto_scale_lr,

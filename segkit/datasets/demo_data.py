@@ -21,6 +21,7 @@ from mmengine.logging import print_log
 from PIL import Image
 
 from segkit.utils.errors import DataError
+from segkit.visualization.palette import voc_palette
 
 DEMO_CLASSES = ('background', 'horizontal', 'vertical', 'checker', 'diagonal')
 DEMO_PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128]]
@@ -29,20 +30,6 @@ _VERSION = 2  # bump whenever the generated content changes
 # Written last: the settings, and the name and SHA-256 of every file written before it.
 _MARKER = '.complete'
 _SETTINGS = ('version', 'num_train', 'num_val', 'size', 'seed')
-
-
-def _voc_palette():
-    """The 256-entry PASCAL VOC colour map, flattened for ``putpalette``."""
-    palette = []
-    for i in range(256):
-        r = g = b = 0
-        for shift in range(7, -1, -1):
-            r |= ((i >> 0) & 1) << shift
-            g |= ((i >> 1) & 1) << shift
-            b |= ((i >> 2) & 1) << shift
-            i >>= 3
-        palette += [r, g, b]
-    return palette
 
 
 def _background(rng, size):
@@ -117,7 +104,7 @@ def _write_split(root, split, num, size, seed):
     counts = rng.integers(1, 5, num)
     stream = np.concatenate([rng.permutation(4) + 1 for _ in range(-(-counts.sum() // 4))])
     starts = np.concatenate([[0], np.cumsum(counts)])
-    palette = _voc_palette()
+    palette = [c for colour in voc_palette() for c in colour]
     ids = [f'demo_{split}_{i:04d}' for i in range(num)]
     for i, name in enumerate(ids):
         img, label = _sample(rng, stream[starts[i]:starts[i + 1]], size)

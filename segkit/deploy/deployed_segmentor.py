@@ -84,6 +84,9 @@ def deployed_model_cfg(cfg, model_file: str, backend: str = 'onnxruntime',
     read_metadata(model_file, cfg, config_name=config_name)
     if model_file.lower().endswith('.xml') and backend != 'openvino':
         raise DeployError(f'{model_file} is OpenVINO IR: run it with --backend openvino')
+    test_cfg = dict(cfg.model.get('test_cfg') or dict(mode='whole'))
+    threshold = cfg.model.decode_head.get('threshold')
+    if threshold is not None:  # a binary head's (out_channels=1)
+        test_cfg.setdefault('threshold', threshold)
     return dict(type='DeployedSegmentor', model_file=model_file, backend=backend,
-                data_preprocessor=cfg.model.data_preprocessor,
-                test_cfg=cfg.model.get('test_cfg'))
+                data_preprocessor=cfg.model.data_preprocessor, test_cfg=test_cfg)

@@ -1,7 +1,8 @@
 """The one place that knows how a segmentor takes its inputs and gives logits.
 
 An exported model takes the named float inputs of the data preprocessor
-(``input_names``): ``img`` ``(N, 3, H, W)`` (normalised, in the config's colour order)
+(``input_names``): ``img`` ``(N, C, H, W)`` (normalised, in the config's channel order;
+C is the data preprocessor's number of mean values)
 and, for Gated-SCNN, ``edge`` ``(N, 1, H, W)`` (the Canny map). It returns ``seg``: the
 segmentor's tensor-mode logits ``(N, num_classes, H, W)`` at the input size.
 """
@@ -33,6 +34,7 @@ class ExportWrapper(nn.Module):
         super().__init__()
         self.segmentor = segmentor
         self.input_names = input_names(segmentor)
+        self.in_channels = len(segmentor.data_preprocessor.mean)
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
         named = dict(zip(self.input_names, inputs))
@@ -42,7 +44,7 @@ class ExportWrapper(nn.Module):
                        seed: int = 0) -> Tuple[torch.Tensor, ...]:
         """Random inputs: a normalised-looking image and, for Gated-SCNN, a binary edge map."""
         generator = torch.Generator().manual_seed(seed)
-        img = torch.randn(batch, 3, height, width, generator=generator)
+        img = torch.randn(batch, self.in_channels, height, width, generator=generator)
         if len(self.input_names) == 1:
             return (img,)
         edge = (torch.rand(batch, 1, height, width, generator=generator) > 0.9).float()

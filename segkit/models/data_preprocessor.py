@@ -7,6 +7,7 @@ from mmengine.model import BaseDataPreprocessor
 from mmengine.structures import PixelData
 
 from segkit.registry import MODELS
+from segkit.utils.errors import ConfigError, DataError
 
 # Per-pixel ground truth that pads with the labels' ``seg_pad_val``.
 LABEL_MAPS = ('gt_sem_seg', 'gt_edge_map')
@@ -16,19 +17,20 @@ LABEL_MAPS = ('gt_sem_seg', 'gt_edge_map')
 class SegDataPreProcessor(BaseDataPreprocessor):
     """Turn a list of packed samples into a normalised, padded batch.
 
-    Images (``(3, H, W)`` uint8, BGR from OpenCV) are moved to the model's device, converted
-    to RGB when ``bgr_to_rgb``, normalised with ``mean``/``std`` and padded at the bottom
-    and right to the largest image of the batch, at least ``size`` (the crop size) in
-    training, rounded up to ``size_divisor``. Images pad with ``pad_val`` and, in training,
-    the samples' label maps (``gt_sem_seg``, ``gt_edge_map``) with ``seg_pad_val``; each
-    sample's metainfo records ``pad_shape`` and ``padding_size`` (left, right, top,
-    bottom), so predictions can be cropped back. The result's ``inputs`` is the image
-    tensor; subclasses that make more named inputs for the model (``input_names``)
-    return a dict of them.
+    Images (``(C, H, W)``: 3-channel BGR uint8 from OpenCV, or any depth and channel count
+    read with ``color_type='unchanged'``) are moved to the model's device, converted to RGB
+    when ``bgr_to_rgb`` (3-channel images only, as MMSegmentation does), normalised with
+    ``mean``/``std`` and padded at the bottom and right to the largest image of the batch,
+    at least ``size`` (the crop size) in training, rounded up to ``size_divisor``. Images
+    pad with ``pad_val`` and, in training, the samples' label maps (``gt_sem_seg``,
+    ``gt_edge_map``) with ``seg_pad_val``; each sample's metainfo records ``pad_shape`` and
+    ``padding_size`` (left, right, top, bottom), so predictions can be cropped back. The
+    result's ``inputs`` is the image tensor; subclasses that make more named inputs for the
+    model (``input_names``) return a dict of them.
 
     Args:
-        mean: per-channel mean, in the output channel order.
-        std: per-channel std.
+        mean: per-channel mean, in the output channel order: one value per image channel.
+        std: per-channel std, as many as ``mean``.
         size: in training, pad every image to at least this ``(h, w)``, or None.
         size_divisor: pad to a multiple of this, or None.
         pad_val: image padding value (applied after normalisation, like MMSegmentation).
@@ -45,6 +47,9 @@ class SegDataPreProcessor(BaseDataPreprocessor):
                  pad_val: float = 0, seg_pad_val: int = 255, bgr_to_rgb: bool = True,
                  non_blocking: bool = False):
         super().__init__(non_blocking=non_blocking)
+        if len(mean) != len(std):
+            raise ConfigError(f'SegDataPreProcessor has {len(mean)} mean and {len(std)} std '
+                              'values; give one of each per image channel')
         self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1),
                              persistent=False)
         self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(-1, 1, 1),
@@ -69,8 +74,15 @@ class SegDataPreProcessor(BaseDataPreprocessor):
         """Return ``dict(inputs=(N, 3, H, W) float tensor, data_samples=list)``."""
         data = self.cast_data(data)
         inputs, samples = data['inputs'], data.get('data_samples')
+        for i, img in enumerate(inputs):
+            if img.shape[0] != len(self.mean):
+                name = samples[i].metainfo.get('img_path') if samples is not None else None
+                raise DataError(f'image {name or i} has {img.shape[0]} channel(s) but the '
+                                f'data preprocessor has {len(self.mean)} mean/std values; set '
+                                'model.data_preprocessor mean and std per channel (and '
+                                'the backbone in_channels)')
         if self.bgr_to_rgb:
-            inputs = [img[[2, 1, 0], ...] for img in inputs]
+            inputs = [img[[2, 1, 0], ...] if img.shape[0] == 3 else img for img in inputs]
         inputs = [(img.float() - self.mean) / self.std for img in inputs]
         target = self._target_size([img.shape[1:] for img in inputs], training)
         padded = []

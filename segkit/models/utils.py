@@ -1,9 +1,10 @@
 """Small tensor helpers shared by models."""
 import copy
-from typing import Sequence
+from typing import MutableMapping, Sequence
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils.fusion import fuse_conv_bn_weights
@@ -24,6 +25,37 @@ def class_argmax(logits: torch.Tensor, dim: int) -> torch.Tensor:
     ties), which CPUs run much faster over the strided class dim of ``(N, C, H, W)``
     logits (README, Benchmarks)."""
     return logits.max(dim=dim).indices
+
+
+def seg_labels(logits: torch.Tensor, dim: int, threshold: float = 0.5) -> torch.Tensor:
+    """Class indices from logits: the argmax over ``dim``; for one channel (binary
+    segmentation with a sigmoid), 1 where ``sigmoid(logit) > threshold``, else 0."""
+    if logits.shape[dim] == 1:
+        return (logits.sigmoid() > threshold).squeeze(dim).long()
+    return class_argmax(logits, dim=dim)
+
+
+def seg_probabilities(logits: torch.Tensor, dim: int) -> torch.Tensor:
+    """Class probabilities: softmax over ``dim``; the sigmoid for one channel."""
+    return logits.sigmoid() if logits.shape[dim] == 1 else logits.softmax(dim=dim)
+
+
+def adapt_input_conv_weight(state: MutableMapping[str, torch.Tensor], key: str,
+                            in_channels: int, owner: str) -> None:
+    """Fit a pretrained RGB first conv ``state[key]`` to ``in_channels`` inputs, in place.
+
+    As timm does (``adapt_input_conv``): one channel sums the RGB filters; N channels
+    repeat them cyclically, scaled by 3/N, so the activations keep their scale. Logs one
+    line; a weight that is absent, already fits or is not a 3-channel conv is left alone.
+    """
+    weight = state.get(key)
+    if weight is None or weight.dim() != 4 or weight.shape[1] != 3 or in_channels == 3:
+        return
+    from timm.models import adapt_input_conv  # imported on use: timm is slow to import
+    state[key] = adapt_input_conv(in_channels, weight)
+    print_log(f'{owner}: pretrained first conv {key} adapted from 3 to {in_channels} input '
+              'channels (RGB filters repeated and scaled by 3/N, as timm does)',
+              logger='current')
 
 
 def _input_to_channels_last(module: nn.Module, args: tuple) -> tuple:

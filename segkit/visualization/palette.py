@@ -1,7 +1,21 @@
 """Colour class maps with a dataset palette."""
-from typing import Sequence
+from typing import List, Sequence
 
 import numpy as np
+
+
+def voc_palette(num: int = 256) -> List[List[int]]:
+    """The first ``num`` colours of the PASCAL VOC colour map (distinct, class 0 black)."""
+    palette = []
+    for i in range(num):
+        r = g = b = 0
+        for shift in range(7, -1, -1):
+            r |= ((i >> 0) & 1) << shift
+            g |= ((i >> 1) & 1) << shift
+            b |= ((i >> 2) & 1) << shift
+            i >>= 3
+        palette.append([r, g, b])
+    return palette
 
 
 def colorize(label: np.ndarray, palette: Sequence[Sequence[int]],

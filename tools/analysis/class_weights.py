@@ -9,7 +9,7 @@ from segkit.analysis.class_weights import METHODS, class_weights_from_config, fo
 from segkit.utils.cli import CfgOptionsAction, run_cli
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Class weights from the labels of a config's train_dataloader dataset")
     parser.add_argument('config', help='config file path')
@@ -20,11 +20,11 @@ def parse_args():
                         help='read only the first N training labels')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction, default=None,
                         help='override config values, e.g. train_dataloader.dataset.data_root=X')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     result = class_weights_from_config(args.config, method=args.method,
                                        max_images=args.max_images, cfg_options=args.cfg_options)
     print(format_class_weights(result))

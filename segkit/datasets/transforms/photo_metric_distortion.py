@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from segkit.registry import TRANSFORMS
+from segkit.utils.errors import ConfigError
 
 
 @TRANSFORMS.register_module()
@@ -13,7 +14,8 @@ class PhotoMetricDistortion(BaseTransform):
     """Apply, each with probability 0.5 and in this order: brightness, contrast (before or
     after the next two, at random), saturation, hue; as MMSegmentation does.
 
-    Reads and writes ``img`` (BGR uint8).
+    Reads and writes ``img`` (BGR uint8); any other image (16-bit, N channels) is refused,
+    naming it, rather than clipped to 8 bits or colour-converted wrongly.
 
     Args:
         brightness_delta: largest brightness shift.
@@ -35,6 +37,11 @@ class PhotoMetricDistortion(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         img = results['img']
+        if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+            channels = 1 if img.ndim == 2 else img.shape[2]
+            raise ConfigError(f"PhotoMetricDistortion needs 3-channel 8-bit BGR images, but "
+                              f"{results.get('img_path')} is {img.dtype} with {channels} "
+                              'channel(s): remove it from the train pipeline')
         if np.random.randint(2):
             img = self._blend(img, beta=np.random.uniform(-self.brightness_delta,
                                                           self.brightness_delta))

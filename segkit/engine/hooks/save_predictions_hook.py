@@ -1,15 +1,14 @@
 """SavePredictionsHook: write test predictions as PNGs."""
 import os
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
-import cv2
 from mmengine.hooks import Hook
 from PIL import Image
 
 from segkit.registry import HOOKS
 from segkit.utils.errors import ConfigError
-from segkit.visualization import prediction_panel, save_label_png
+from segkit.visualization import prediction_panel, read_display_image, save_label_png
 
 # Written into each output folder: a folder holding other files without it is refused.
 MARKER = '.segkit-predictions'
@@ -22,14 +21,18 @@ class SavePredictionsHook(Hook):
     Args:
         out_dir: write the predicted class map as a palette PNG (values = class indices).
         show_dir: write image | ground truth | prediction side by side (RGB PNG).
+        display_channels: the image channels shown as red, green and blue in the panels
+            (N-channel images; default the first three).
 
     Each folder must be new, empty, or one this hook wrote before (it leaves a
     ``.segkit-predictions`` marker), so predictions never overwrite other files, such as
     a dataset's labels.
     """
 
-    def __init__(self, out_dir: Optional[str] = None, show_dir: Optional[str] = None):
+    def __init__(self, out_dir: Optional[str] = None, show_dir: Optional[str] = None,
+                 display_channels: Optional[Sequence[int]] = None):
         self.out_dir = out_dir
+        self.display_channels = display_channels
         self.show_dir = show_dir
         if out_dir and show_dir and osp.realpath(out_dir) == osp.realpath(show_dir):
             raise ConfigError(f'--out and --show-dir are both {out_dir}: the panels would '
@@ -46,7 +49,7 @@ class SavePredictionsHook(Hook):
             if self.out_dir:
                 save_label_png(pred, palette, osp.join(self.out_dir, name))
             if self.show_dir:
-                img = cv2.imread(sample.img_path, cv2.IMREAD_COLOR)[..., ::-1]
+                img = read_display_image(sample.img_path, self.display_channels)
                 gt = sample.gt_sem_seg.data[0].cpu().numpy() if 'gt_sem_seg' in sample else None
                 panel = prediction_panel(img, pred, palette, gt=gt)
                 Image.fromarray(panel).save(osp.join(self.show_dir, name))

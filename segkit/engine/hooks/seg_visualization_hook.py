@@ -1,12 +1,12 @@
 """SegVisualizationHook: show a few validation predictions at every validation."""
 import os.path as osp
+from typing import Optional, Sequence
 
-import cv2
 from mmengine.hooks import Hook
 
 from segkit.registry import HOOKS
 from segkit.utils.errors import ConfigError
-from segkit.visualization import prediction_panel
+from segkit.visualization import prediction_panel, read_display_image
 
 
 @HOOKS.register_module()
@@ -21,13 +21,16 @@ class SegVisualizationHook(Hook):
 
     Args:
         num_samples: images drawn per validation.
+        display_channels: the image channels shown as red, green and blue (N-channel
+            images; default the first three).
     """
 
-    def __init__(self, num_samples: int = 4):
+    def __init__(self, num_samples: int = 4, display_channels: Optional[Sequence[int]] = None):
         if not isinstance(num_samples, int) or num_samples < 1:
             raise ConfigError(f'SegVisualizationHook num_samples {num_samples!r}: expected a '
                               'positive int')
         self.num_samples = num_samples
+        self.display_channels = display_channels
         self._drawn = 0
 
     def before_val_epoch(self, runner) -> None:
@@ -36,7 +39,7 @@ class SegVisualizationHook(Hook):
     def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         palette = runner.val_dataloader.dataset.metainfo['palette']
         for sample in outputs[:self.num_samples - self._drawn]:
-            img = cv2.imread(sample.img_path, cv2.IMREAD_COLOR)[..., ::-1]
+            img = read_display_image(sample.img_path, self.display_channels)
             gt = sample.gt_sem_seg.data[0].cpu().numpy() if 'gt_sem_seg' in sample else None
             pred = sample.pred_sem_seg.data[0].cpu().numpy()
             name = 'val_' + osp.splitext(osp.basename(sample.img_path))[0]

@@ -11,6 +11,7 @@ from segkit.checkpoint import load_pretrained
 from segkit.utils.errors import ConfigError
 
 from ..layers import BasicBlock, Bottleneck, build_norm_layer, eval_batch_norms, freeze
+from ..utils import adapt_input_conv_weight
 
 ARCH_SETTINGS = {
     18: (BasicBlock, (2, 2, 2, 2)),
@@ -36,7 +37,8 @@ class ResNetV1c(BaseModule):
 
     Args:
         depth: 18, 34, 50, 101 or 152.
-        in_channels: input image channels.
+        in_channels: input image channels; pretrained RGB weights are adapted to them
+            (:func:`~segkit.models.utils.adapt_input_conv_weight`).
         stem_channels: output channels of the stem.
         base_channels: channels of the first stage (before expansion).
         strides: stride of the first block of each stage.
@@ -88,6 +90,7 @@ class ResNetV1c(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.zero_init_residual = zero_init_residual
+        self.in_channels = in_channels
 
         half = stem_channels // 2
         self.stem = nn.Sequential(
@@ -159,6 +162,12 @@ class ResNetV1c(BaseModule):
             for m in self.modules():
                 if isinstance(m, (BasicBlock, Bottleneck)):
                     nn.init.constant_((m.bn3 if isinstance(m, Bottleneck) else m.bn2).weight, 0)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Adapt a 3-channel first conv to ``in_channels`` before loading."""
+        adapt_input_conv_weight(state_dict, prefix + 'stem.0.weight', self.in_channels,
+                                type(self).__name__)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.maxpool(self.stem(x))

@@ -14,6 +14,7 @@ from segkit.checkpoint import (check_state_dict, resolve_checkpoint, safe_load, 
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from ..layers import build_norm_layer, eval_batch_norms, freeze
+from ..utils import adapt_input_conv_weight
 
 DEPTHS = (18, 34, 50, 101, 152)
 CLASSIFIER_PREFIX = 'fc.'
@@ -37,6 +38,8 @@ class TorchvisionResNet(BaseModule):
 
     Args:
         depth: 18, 34, 50, 101 or 152.
+        in_channels: input image channels; torchvision's RGB weights are adapted to them
+            (:func:`~segkit.models.utils.adapt_input_conv_weight`).
         out_indices: stages whose outputs are returned.
         frozen_stages: stages to freeze (-1: none; 0: the stem; k: stem and stages 1..k).
         norm_cfg: norm layer config.
@@ -45,7 +48,8 @@ class TorchvisionResNet(BaseModule):
             None keeps torchvision's initialisation.
     """
 
-    def __init__(self, depth: int = 152, out_indices: Sequence[int] = (0, 1, 2, 3),
+    def __init__(self, depth: int = 152, in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
                  frozen_stages: int = -1, norm_cfg: dict = dict(type='BN', requires_grad=True),
                  norm_eval: bool = False, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
@@ -61,7 +65,12 @@ class TorchvisionResNet(BaseModule):
         self.norm_eval = norm_eval
         net = getattr(torchvision.models, f'resnet{depth}')(
             weights=None, norm_layer=partial(build_norm_layer, norm_cfg))
-        self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
+        self.in_channels = in_channels
+        self.conv1 = net.conv1 if in_channels == 3 else torch.nn.Conv2d(
+            in_channels, net.conv1.out_channels, kernel_size=7, stride=2, padding=3, bias=False)
+        if in_channels != 3:  # torchvision's initialisation of its convs
+            torch.nn.init.kaiming_normal_(self.conv1.weight, mode='fan_out', nonlinearity='relu')
+        self.bn1, self.relu, self.maxpool = net.bn1, net.relu, net.maxpool
         self.layer1, self.layer2, self.layer3, self.layer4 = (
             net.layer1, net.layer2, net.layer3, net.layer4)
         self.stage_channels = tuple(net.fc.in_features // 2**(3 - i) for i in range(4))
@@ -87,6 +96,8 @@ class TorchvisionResNet(BaseModule):
                 'path of one of those files')
         state = strip_ddp_prefix(state_dict_of(safe_load(local)))
         state = {k: v for k, v in state.items() if not k.startswith(CLASSIFIER_PREFIX)}
+        adapt_input_conv_weight(state, 'conv1.weight', self.in_channels,
+                                f'TorchvisionResNet-{self.depth}')
         report = check_state_dict(state, self)
         if not report.ok:
             raise CheckpointError(

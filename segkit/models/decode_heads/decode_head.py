@@ -30,7 +30,7 @@ from segkit.registry import MODELS, TASK_UTILS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
-from ..utils import class_argmax, resize
+from ..utils import resize, seg_labels
 
 # How to get a ground-truth field that a loss names, beyond gt_sem_seg.
 TARGET_HINTS = {'gt_edge_map': "put dict(type='GenerateEdge') in the train pipeline after crop "
@@ -54,6 +54,11 @@ class BaseDecodeHead(BaseModule):
         loss_decode: a loss config or a list of them; their values are summed.
         ignore_index: label value that no loss or metric counts.
         sampler: optional pixel sampler config (e.g. OHEM) giving per-pixel weights.
+        out_channels: classifier outputs: ``num_classes`` (None), or 1 for binary
+            segmentation with a sigmoid (``num_classes=2``, every loss on ``'seg'`` with
+            ``use_sigmoid=True``), as in MMSegmentation.
+        threshold: with ``out_channels=1``, a pixel is class 1 where the sigmoid of its
+            logit exceeds it (0.5 when None); ``test_cfg.threshold`` overrides it.
         init_cfg: mmengine init config; None gives the classifier N(0, 0.01).
 
     Class attributes a head may set:
@@ -77,6 +82,7 @@ class BaseDecodeHead(BaseModule):
                  loss_decode: Union[dict, Sequence[dict]] = dict(type='CrossEntropyLoss',
                                                                  loss_weight=1.0),
                  ignore_index: int = 255, sampler: Optional[dict] = None,
+                 out_channels: Optional[int] = None, threshold: Optional[float] = None,
                  init_cfg: Optional[dict] = None):
         if init_cfg is None and self.has_classifier:
             init_cfg = dict(type='Normal', std=0.01, override=dict(name='conv_seg'))
@@ -105,10 +111,42 @@ class BaseDecodeHead(BaseModule):
                 raise ConfigError(f'{type(loss).__name__} ({loss.loss_name}) reads output(s) '
                                   f'{unknown}, but {type(self).__name__} gives '
                                   f'{list(self.output_names)}')
+        self.out_channels = self._check_out_channels(out_channels, threshold, sampler)
+        self.threshold = 0.5 if threshold is None else threshold
         self.sampler = TASK_UTILS.build(sampler) if sampler is not None else None
         self.dropout = nn.Dropout2d(dropout_ratio) if dropout_ratio > 0 else None
-        self.conv_seg = nn.Conv2d(channels, num_classes, kernel_size=1) \
+        self.conv_seg = nn.Conv2d(channels, self.out_channels, kernel_size=1) \
             if self.has_classifier else None
+
+    def _check_out_channels(self, out_channels: Optional[int], threshold: Optional[float],
+                            sampler: Optional[dict]) -> int:
+        """``out_channels`` (``num_classes`` when None); 1 only for sigmoid binary heads."""
+        name = type(self).__name__
+        if out_channels is None or out_channels == self.num_classes:
+            if threshold is not None:
+                raise ConfigError(f'{name} threshold={threshold} applies to out_channels=1 '
+                                  '(binary segmentation with a sigmoid) only')
+            return self.num_classes
+        if out_channels != 1:
+            raise ConfigError(f'{name} out_channels={out_channels}: expected num_classes '
+                              f'({self.num_classes}) or 1 (binary, sigmoid)')
+        if self.num_classes != 2:
+            raise ConfigError(f'{name} out_channels=1 is binary segmentation: set '
+                              f'num_classes=2, got {self.num_classes}')
+        if not self.has_classifier:
+            raise ConfigError(f'{name} makes its class maps without the shared classifier: '
+                              'out_channels=1 is not supported, use out_channels=2')
+        if sampler is not None:
+            raise ConfigError(f'{name} out_channels=1: the pixel sampler ranks pixels by their '
+                              'softmax class probability; use out_channels=2 with a sampler')
+        softmax = [loss.loss_name for loss in self.loss_decode
+                   if loss.output == 'seg' and not getattr(loss, 'use_sigmoid', False)]
+        if softmax:
+            raise ConfigError(f"{name} out_channels=1 needs sigmoid losses: set "
+                              f"use_sigmoid=True in {', '.join(softmax)}")
+        if threshold is not None and not 0 < threshold < 1:
+            raise ConfigError(f'{name} threshold={threshold}: expected a probability in (0, 1)')
+        return 1
 
     def forward(self, inputs: Tuple[torch.Tensor, ...], size: Sequence[int],
                 extras: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
@@ -162,7 +200,8 @@ class BaseDecodeHead(BaseModule):
             value = loss_fn.from_outputs(outputs, targets, ignore_index=self.ignore_index,
                                          weight=weight)
             losses[loss_fn.loss_name] = losses.get(loss_fn.loss_name, 0) + value
-        losses['acc_seg'] = accuracy(seg_logits, seg_label, ignore_index=self.ignore_index)
+        losses['acc_seg'] = accuracy(seg_logits, seg_label, ignore_index=self.ignore_index,
+                                     threshold=self.threshold)
         return losses
 
     def _stack_target(self, batch_data_samples: List[SegDataSample], name: str) -> torch.Tensor:
@@ -176,8 +215,9 @@ class BaseDecodeHead(BaseModule):
 
 
 @torch.no_grad()
-def accuracy(seg_logits: torch.Tensor, seg_label: torch.Tensor, ignore_index: int) -> torch.Tensor:
+def accuracy(seg_logits: torch.Tensor, seg_label: torch.Tensor, ignore_index: int,
+             threshold: float = 0.5) -> torch.Tensor:
     """Pixel accuracy in percent over non-ignored pixels (0 when all are ignored)."""
     valid = seg_label != ignore_index
-    correct = (class_argmax(seg_logits, dim=1) == seg_label) & valid
+    correct = (seg_labels(seg_logits, dim=1, threshold=threshold) == seg_label) & valid
     return correct.sum().float() * 100.0 / valid.sum().clamp(min=1)

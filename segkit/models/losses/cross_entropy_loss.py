@@ -39,7 +39,8 @@ def binary_cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
                          weight: Optional[torch.Tensor] = None,
                          class_weight: Optional[torch.Tensor] = None, ignore_index: int = 255,
                          avg_non_ignore: bool = True) -> torch.Tensor:
-    """Per-class sigmoid cross-entropy against one-hot labels (ignored pixels excluded)."""
+    """Per-class sigmoid cross-entropy against one-hot labels (ignored pixels excluded);
+    one channel (``out_channels=1``) is the foreground, label 1."""
     one_hot, valid = one_hot_labels(seg_label, seg_logits.shape[1], ignore_index)
     loss = F.binary_cross_entropy_with_logits(seg_logits, one_hot.to(seg_logits.dtype),
                                               reduction='none')

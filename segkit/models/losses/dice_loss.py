@@ -13,8 +13,10 @@ from .utils import one_hot_labels
 def dice_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
               weight: Optional[torch.Tensor] = None,
               class_weight: Optional[torch.Tensor] = None, smooth: float = 1.0,
-              exponent: int = 2, ignore_index: int = 255) -> torch.Tensor:
-    """Soft Dice loss of softmax probabilities, per image and class, then averaged.
+              exponent: int = 2, ignore_index: int = 255,
+              use_sigmoid: bool = False) -> torch.Tensor:
+    """Soft Dice loss of softmax (or per-class sigmoid) probabilities, per image and class,
+    then averaged.
 
     For image n and class c, with p the softmax probability, t the one-hot label and w the
     pixel weight (0 at ignored pixels)::
@@ -34,9 +36,11 @@ def dice_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
         smooth: added to numerator and denominator; keeps empty sums finite.
         exponent: power of the probabilities in the denominator (2: V-Net's squared form).
         ignore_index: label value to ignore.
+        use_sigmoid: per-class sigmoid probabilities; one channel (``out_channels=1``) is
+            the foreground, label 1.
     """
     num_classes = seg_logits.shape[1]
-    probs = seg_logits.float().softmax(dim=1)
+    probs = seg_logits.float().sigmoid() if use_sigmoid else seg_logits.float().softmax(dim=1)
     one_hot, valid = one_hot_labels(seg_label, num_classes, ignore_index)
     pixel_weight = valid.float()
     if weight is not None:
@@ -61,6 +65,8 @@ class DiceLoss(BaseLoss):
     mean over classes (so it does not rescale the loss).
 
     Args:
+        use_sigmoid: per-class sigmoid probabilities instead of the softmax (needed by a
+            binary head with ``out_channels=1``).
         smooth: added to numerator and denominator; must be > 0.
         exponent: power of the probabilities in the denominator.
         class_weight: one weight per class, or None.
@@ -74,7 +80,7 @@ class DiceLoss(BaseLoss):
 
     pixel_weighted = True
 
-    def __init__(self, smooth: float = 1.0, exponent: int = 2,
+    def __init__(self, use_sigmoid: bool = False, smooth: float = 1.0, exponent: int = 2,
                  class_weight: Optional[Sequence[float]] = None, loss_weight: float = 1.0,
                  loss_name: str = 'loss_dice', output: str = 'seg',
                  target: str = 'gt_sem_seg'):
@@ -83,10 +89,12 @@ class DiceLoss(BaseLoss):
         if smooth <= 0:
             raise ConfigError(f'DiceLoss smooth must be > 0 (it keeps empty images finite), '
                               f'got {smooth}')
+        self.use_sigmoid = use_sigmoid
         self.smooth = smooth
         self.exponent = exponent
 
     def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
              weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         return dice_loss(seg_logits, seg_label, weight=weight, class_weight=self.class_weight,
-                         smooth=self.smooth, exponent=self.exponent, ignore_index=ignore_index)
+                         smooth=self.smooth, exponent=self.exponent, ignore_index=ignore_index,
+                         use_sigmoid=self.use_sigmoid)

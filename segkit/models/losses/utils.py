@@ -26,6 +26,9 @@ def one_hot_labels(seg_label: torch.Tensor, num_classes: int,
                    ignore_index: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """One-hot ``(N, C, H, W)`` float labels (all zero at ignored pixels) and the valid mask.
 
+    With ``num_classes`` 1 (a binary sigmoid head, ``out_channels=1``) the one channel is
+    the foreground target, ``label == 1``.
+
     Args:
         seg_label: ``(N, H, W)`` class indices.
         num_classes: C.
@@ -35,5 +38,7 @@ def one_hot_labels(seg_label: torch.Tensor, num_classes: int,
         ``(one_hot, valid)``, ``valid`` being the ``(N, H, W)`` bool mask of counted pixels.
     """
     valid = seg_label != ignore_index
+    if num_classes == 1:
+        return ((seg_label == 1) & valid)[:, None].float(), valid
     one_hot = F.one_hot(seg_label.masked_fill(~valid, 0), num_classes).permute(0, 3, 1, 2)
     return one_hot.float() * valid[:, None], valid

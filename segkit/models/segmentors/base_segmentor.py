@@ -8,10 +8,10 @@ from mmengine.structures import PixelData
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError
 
-from ..utils import class_argmax, resize
+from ..utils import resize, seg_labels, seg_probabilities
 
 TEST_MODES = ('whole', 'slide')
-TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device')
+TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'logits_device', 'threshold')
 Inputs = Union[torch.Tensor, Dict[str, torch.Tensor]]
 NamedInputs = Dict[str, torch.Tensor]
 AVERAGE_MODES = ('softmax', 'logits')
@@ -167,13 +167,15 @@ class BaseSegmentor(BaseModel):
     def postprocess_result(self, outputs: Dict[str, torch.Tensor],
                            data_samples: List[SegDataSample]) -> List[SegDataSample]:
         """Crop the padding, undo a test-time flip, resize to ``ori_shape``; argmax of
-        ``'seg'``, and the ``'edge'`` probability with ``predict_edge``."""
+        ``'seg'`` (the sigmoid above ``test_cfg.threshold`` for one channel), and the
+        ``'edge'`` probability with ``predict_edge``."""
         seg_logits = outputs['seg']
         edge = torch.sigmoid(outputs['edge']) if self.predict_edge else None
         for i, sample in enumerate(data_samples):
             logits = self._to_original(seg_logits[i:i + 1], sample)
             sample.seg_logits = PixelData(data=logits)
-            sample.pred_sem_seg = PixelData(data=class_argmax(logits, dim=0)[None])
+            sample.pred_sem_seg = PixelData(data=seg_labels(
+                logits, dim=0, threshold=self.test_cfg.get('threshold', 0.5))[None])
             if edge is not None:
                 sample.pred_edge = PixelData(data=self._to_original(edge[i:i + 1], sample))
         return data_samples
@@ -188,22 +190,27 @@ class BaseSegmentor(BaseModel):
         ori_shape = sample.metainfo.get('ori_shape', (h, w))
         return resize(maps, size=ori_shape, align_corners=self.align_corners)[0]
 
-    @staticmethod
-    def merge_views(views: List[SegDataSample], average: str = 'softmax') -> SegDataSample:
+    def merge_views(self, views: List[SegDataSample], average: str = 'softmax') -> SegDataSample:
         """One prediction from the post-processed predictions of an image's augmented views:
-        their class probabilities (``average='softmax'``) or raw logits (``'logits'``)
-        averaged, then the argmax."""
+        their class probabilities (``average='softmax'``; the sigmoid for one channel) or raw
+        logits (``'logits'``) averaged, then the argmax (one channel: above
+        ``test_cfg.threshold``)."""
         total = None
         for view in views:
             logits = view.seg_logits.data
-            scores = logits.softmax(dim=0) if average == 'softmax' else logits
+            scores = seg_probabilities(logits, dim=0) if average == 'softmax' else logits
             total = scores.clone() if total is None else total.add_(scores)
         mean = total / len(views)
         first = views[0]
         sample = SegDataSample(metainfo={k: first.metainfo[k] for k in KEPT_META_KEYS
                                          if k in first.metainfo})
         sample.seg_logits = PixelData(data=mean)
-        sample.pred_sem_seg = PixelData(data=class_argmax(mean, dim=0)[None])
+        threshold = self.test_cfg.get('threshold', 0.5)
+        if mean.shape[0] == 1 and average == 'softmax':  # averaged sigmoid probabilities
+            labels = (mean[0] > threshold).long()
+        else:
+            labels = seg_labels(mean, dim=0, threshold=threshold)
+        sample.pred_sem_seg = PixelData(data=labels[None])
         if 'gt_sem_seg' in first:
             sample.gt_sem_seg = first.gt_sem_seg
         return sample

@@ -19,6 +19,8 @@ class EncoderDecoder(BaseSegmentor):
     Forward modes, whole/slide inference and post-processing are
     :class:`BaseSegmentor`'s; ``'loss'`` gives the decode losses prefixed ``decode.`` and
     the auxiliary ones ``aux.``, ``'tensor'`` the decode head's ``'seg'`` logits.
+    A binary head with ``out_channels=1`` gives ``(N, 1, H, W)`` logits, thresholded in
+    post-processing at ``test_cfg.threshold`` (default: the head's ``threshold``).
 
     ``inputs`` is the normalised image batch ``(N, 3, H, W)``, or a dict of named
     ``(N, C, H, W)`` tensors at the input size: ``'img'`` plus the extra inputs the heads
@@ -34,7 +36,8 @@ class EncoderDecoder(BaseSegmentor):
         neck: optional neck config.
         auxiliary_head: an auxiliary head config, a list of them, or None.
         train_cfg: unused by this segmentor; accepted for MMSegmentation configs.
-        test_cfg: whole or slide inference, see :class:`BaseSegmentor`.
+        test_cfg: whole or slide inference, see :class:`BaseSegmentor`; ``threshold``
+            overrides the decode head's (binary heads with ``out_channels=1``).
         data_preprocessor: data preprocessor config.
         pretrained: path of backbone weights; sets the backbone's ``init_cfg``.
         channels_last: weights and activations in channels-last (NHWC) layout
@@ -67,6 +70,8 @@ class EncoderDecoder(BaseSegmentor):
         else:
             self.auxiliary_head = MODELS.build(auxiliary_head)
         self.train_cfg = train_cfg
+        if self.decode_head.out_channels == 1:  # binary, sigmoid: the head's threshold
+            self.test_cfg.setdefault('threshold', self.decode_head.threshold)
         self._check_extra_inputs()
         if predict_edge and 'edge' not in self.decode_head.output_names:
             raise ConfigError(f'model.predict_edge=True: {type(self.decode_head).__name__} '

@@ -95,3 +95,21 @@ def test_shipped_tta_pipeline_makes_12_views_with_labels(tmp_path, img):
     assert sum(s.flip for s in views['data_samples']) == 6
     assert all(s.gt_sem_seg.shape == (30, 44) for s in views['data_samples'])
     assert cfg.tta_model.type == 'SegTTAModel'
+
+
+def test_one_channel_binary_head_averages_sigmoids_and_thresholds(img):
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='EncoderDecoder', data_preprocessor=dict(type='SegDataPreProcessor'),
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=4),
+        decode_head=dict(type='FCNHead', in_channels=32, channels=8, num_classes=2,
+                         out_channels=1, threshold=0.4,
+                         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True)))).eval()
+    plain = predict(model, [dict(type='LoadImageFromNDArray'), *PACK], img)
+    pipeline = tta_pipeline([dict(type='Resize', scale_factor=1.0, keep_ratio=True)],
+                            [dict(type='RandomFlip', prob=0.)])
+    merged = predict(SegTTAModel(module=model), pipeline, img)
+    probability = plain.seg_logits.data.sigmoid()
+    assert torch.allclose(merged.seg_logits.data, probability, atol=1e-6)
+    assert torch.equal(merged.pred_sem_seg.data, (probability > 0.4).long())
+    assert torch.equal(plain.pred_sem_seg.data, (probability > 0.4).long())
