@@ -145,7 +145,7 @@ def to_uint8(label: np.ndarray, path: str) -> np.ndarray:
     if label.max(initial=0) > 255 or label.min(initial=0) < 0:
         raise DataError(f'label {path} has values from {label.min()} to {label.max()}; class '
                         'indices must be in 0..255 (16-bit labels are read when their values '
-                        'fit, or map them with label_map)')
+                        'fit)')
     return label.astype(np.uint8)
 
 
