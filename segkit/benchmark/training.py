@@ -1,7 +1,9 @@
 """Training speed of a config's model: segkit's train step vs a plain PyTorch loop, fp32 vs AMP."""
 import copy
 import os
-from contextlib import nullcontext
+import sys
+import tempfile
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Dict
 
 import torch
@@ -18,6 +20,9 @@ from segkit.utils.precision import native_precision
 from .timing import format_table, interleaved_times
 
 KINETO_SILENT = 6  # above kineto's highest log level (USDT = 5): prints nothing
+# PyTorch's notice when a step frees a block allocated before the profile: expected, since
+# the profile counts what the step itself allocates.
+ALLOCATOR_NOTICE = 'allocated before the profiling started'
 
 
 def make_batch(batch_size: int, shape, num_classes: int, device) -> dict:
@@ -68,13 +73,34 @@ def peak_memory_mb(step: Callable[[], None]) -> float:
     # probe ("gpuGetDeviceCount failed") on stderr, none of which concerns a CPU profile; it
     # reads its log level from the environment when first used.
     os.environ.setdefault('KINETO_LOG_LEVEL', str(KINETO_SILENT))
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with _without_stderr_lines(ALLOCATOR_NOTICE), \
+            profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
     current = peak = 0
     for event in sorted(prof.events(), key=lambda e: e.time_range.start):
         current += event.self_cpu_memory_usage
         peak = max(peak, current)
     return peak / 2**20
+
+
+@contextmanager
+def _without_stderr_lines(text: str):
+    """Drop the lines containing ``text`` that native code writes to stderr meanwhile; the
+    other lines are written out afterwards."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors='replace').splitlines(keepends=True)
+            sys.stderr.write(''.join(line for line in lines if text not in line))
+            sys.stderr.flush()
 
 
 def bf16_conv_speedup(device: torch.device, shape=(4, 256, 64, 64), rounds: int = 3) -> float:

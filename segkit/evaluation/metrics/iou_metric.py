@@ -24,8 +24,9 @@ class IoUMetric(BaseMetric):
     test samplers must not pad: ``round_up=False``), which is checked.
 
     Reported (in percent): ``aAcc`` (pixel accuracy), ``mIoU``, ``mAcc`` and ``mDice``, and a
-    per-class table in the log and in ``per_class`` (see :mod:`segkit.evaluation.metrics_files`). Classes absent from both ground truth and prediction are NaN
-    and left out of the means.
+    per-class table in the log and in ``per_class`` (:mod:`segkit.evaluation.metrics_files`).
+    Classes absent from both ground truth and prediction are NaN (None in ``per_class``) and
+    left out of the means.
 
     Args:
         ignore_index: label value not counted.
