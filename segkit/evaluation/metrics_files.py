@@ -13,7 +13,7 @@ import math
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
-from segkit.utils.checkpoint_io import atomic_write
+from segkit.checkpoint.io import atomic_write
 from segkit.utils.errors import ConfigError
 
 OUT_FORMATS = ('.json', '.csv')

@@ -24,7 +24,7 @@ from segkit.datasets.converters.voc_aug import read_sbd_mat
 from segkit.datasets.demo_data import prepare_demo_data
 from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.deploy.backends import load_backend
-from segkit.engine.trusted_checkpoint import trust_checkpoint
+from segkit.checkpoint import trust_checkpoint
 from segkit.utils.errors import CheckpointError, ConfigError, DataError, DeployError
 
 from tests.deploy.deploy_models import tiny_model_files
