@@ -11,11 +11,14 @@ visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
+# A checkpoint (load_from, pretrained, init_cfg) that fits less than half of the model is
+# refused; set True when training most of the model from scratch is intended.
+allow_partial_load = False
 resume = False
 randomness = dict(seed=0)
 # tools/test.py --tta wraps the model in this and tests with the dataset's tta_pipeline.
 tta_model = dict(type='SegTTAModel')
+# Every run also gets SafeCheckpointHook (checkpoints load with weights_only=True).
 custom_hooks = [
-    dict(type='SafeCheckpointHook'),  # checkpoints load with torch.load(weights_only=True)
     dict(type='CheckInvalidLossHook'),  # a NaN/inf loss stops training before the step
 ]

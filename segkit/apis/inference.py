@@ -13,7 +13,7 @@ from torch import nn
 from segkit.config import load_config
 from segkit.deploy import deployed_model_cfg, is_deployed_model
 from segkit.registry import DATASETS, MODELS, register_all_modules
-from segkit.utils.checkpoint_io import load_model_weights
+from segkit.checkpoint import load_model_weights
 from segkit.utils.errors import ConfigError, DataError
 
 from .optimize import FAST, optimize_for_inference

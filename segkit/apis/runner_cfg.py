@@ -12,6 +12,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from torch import nn
 
+from segkit.checkpoint import setup_checkpointing
 from segkit.config import load_config
 from segkit.models.decode_heads.decode_head import BaseDecodeHead
 from segkit.registry import register_all_modules
@@ -31,7 +32,8 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
     (:func:`~segkit.utils.slurm.slurm_to_torch_env`), then works as ``'pytorch'``. With
     either, the process group is started here, waiting a bounded time for all processes
     (:func:`~segkit.utils.distributed.start_process_group`); with no GPU, on gloo, and the
-    model is wrapped for CPU (see :func:`_setup_cpu_distributed`).
+    model is wrapped for CPU (see :func:`_setup_cpu_distributed`). Checkpoints are saved by
+    segkit's hooks (:func:`~segkit.checkpoint.setup_checkpointing`).
     """
     register_all_modules()
     cfg = load_config(config, cfg_options=cfg_options)
@@ -61,6 +63,7 @@ def prepare_cfg(config: str, work_dir: Optional[str] = None,
             start_process_group(dist_cfg.get('backend', 'nccl'), launcher, dist_cfg,
                                 timeout=dist_cfg.get('timeout'))
     _check_vis_backends(cfg)
+    setup_checkpointing(cfg)
     return cfg
 
 

@@ -7,7 +7,7 @@ from mmengine.runner import Runner
 
 from segkit.deploy import deployed_model_cfg, is_deployed_model
 from segkit.registry import METRICS
-from segkit.utils.checkpoint_io import load_model_weights
+from segkit.checkpoint import load_model_weights
 from segkit.utils.errors import ConfigError
 
 from .optimize import FAST, optimize_for_inference

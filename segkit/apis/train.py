@@ -11,12 +11,11 @@ from typing import Optional
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from segkit.utils.checkpoint_io import safe_load
+from segkit.checkpoint import check_resumable, latest_checkpoint
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from .runner_cfg import check_num_classes, prepare_cfg
 
-CHECKPOINT_NAME = re.compile(r'iter_(\d+)\.pth')
 # What a training writes into its work dir that a new training would overwrite.
 EARLIER_RUN = re.compile(r'(iter|epoch)_\d+\.pth|best_.*\.pth|last_checkpoint')
 LOCK_FILE = '.lock'
@@ -142,32 +141,6 @@ def _recipe_batch(cfg, config: str) -> Optional[int]:
     return value
 
 
-def check_resumable(checkpoint: str, train_cfg: dict, has_schedulers: bool) -> None:
-    """Fail unless ``checkpoint`` holds the training state that an exact resume needs
-    (iteration, optimizer, schedulers) and ``train_cfg`` has iterations left after it."""
-    state = safe_load(checkpoint)
-    meta = state.get('meta') if isinstance(state, dict) else None
-    fresh = (f'start a new training from these weights with load_from={checkpoint} and '
-             'without --resume')
-    if not isinstance(meta, dict) or 'iter' not in meta:
-        raise CheckpointError(f'cannot resume from {checkpoint}: it holds weights only, no '
-                              f'training state (iteration, optimizer, schedulers); {fresh}')
-    missing = [name for name, key in (('optimizer', 'optimizer'),
-                                      ('learning-rate scheduler', 'param_schedulers'))
-               if key not in state and (key == 'optimizer' or has_schedulers)]
-    if missing:
-        raise CheckpointError(
-            f'cannot resume from {checkpoint}: it holds no {" and no ".join(missing)} state '
-            '(best_*.pth checkpoints keep weights only), so the learning rate and momentum '
-            f'would start over; resume from an iter_N.pth of the run, or {fresh}')
-    for unit, limit in (('iter', 'max_iters'), ('epoch', 'max_epochs')):
-        done, total = meta.get(unit), train_cfg.get(limit)
-        if isinstance(done, int) and isinstance(total, int) and done >= total:
-            raise ConfigError(f'cannot resume from {checkpoint}: it was saved at {unit} {done} '
-                              f'and train_cfg.{limit} is {total}, so nothing is left to train; '
-                              f'set train_cfg.{limit} above {done} to train longer')
-
-
 def _check_no_earlier_run(work_dir: str, asked_to_resume: bool) -> None:
     """Fail when ``work_dir`` holds checkpoints that a new training would overwrite."""
     earlier = sorted(n for n in os.listdir(work_dir) if EARLIER_RUN.fullmatch(n))
@@ -236,27 +209,3 @@ def _work_dir_lock(work_dir: str):
         finally:
             _HELD_LOCKS.remove(lock)
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def latest_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint named by ``work_dir/last_checkpoint`` if it is in ``work_dir``, else
-    the ``iter_<n>.pth`` in ``work_dir`` with the largest ``n``, else None.
-
-    ``last_checkpoint`` holds the absolute path it was written with; only its file name is
-    used, looked up in ``work_dir``, so a work dir copied or moved elsewhere resumes from
-    its own files, not from the original's. A work dir whose listed checkpoint was deleted,
-    or whose ``last_checkpoint`` is missing, resumes from what it holds instead of failing
-    to load or starting from scratch.
-    """
-    listing = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(listing):
-        with open(listing) as f:
-            listed = osp.join(work_dir, osp.basename(f.read().strip()))
-        if osp.isfile(listed):
-            return listed
-    found = {}
-    for name in os.listdir(work_dir) if osp.isdir(work_dir) else []:
-        match = CHECKPOINT_NAME.fullmatch(name)
-        if match:
-            found[int(match.group(1))] = osp.join(work_dir, name)
-    return found[max(found)] if found else None

@@ -1,4 +1,5 @@
 """Config loading with strict validation: unknown keys and types fail before the build."""
-from segkit.config.strict import load_config, validate_config
+from segkit.config.loading import load_config
+from segkit.config.registry_walk import validate_config
 
 __all__ = ['load_config', 'validate_config']

@@ -1,17 +1,33 @@
 """Runtimes for exported models: ONNX Runtime and OpenVINO, loaded on demand."""
 import importlib
 import os.path as osp
+from importlib import metadata
 from typing import Dict, Optional
 
 import numpy as np
 import torch
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from segkit.utils.errors import DeployError
 
 BACKENDS = ('onnxruntime', 'openvino')
-# pip package and the version requirements.txt pins, per backend
-PACKAGES = {'onnxruntime': 'onnxruntime==1.32.0', 'openvino': 'openvino==2026.4.1',
-            'onnx': 'onnx==1.23.2', 'nncf': 'nncf==3.4.0'}
+
+
+def install_hint(name: str) -> str:
+    """The pip command that installs package ``name`` as segkit's ``deploy`` extra requires
+    it (pyproject.toml); all of the extra, from the checkout, when segkit's metadata is not
+    installed."""
+    try:
+        requires = metadata.requires('segkit') or []
+    except metadata.PackageNotFoundError:
+        requires = []
+    for line in requires:
+        requirement = Requirement(line)
+        if canonicalize_name(requirement.name) == canonicalize_name(name) and \
+                requirement.marker is not None and requirement.marker.evaluate({'extra': 'deploy'}):
+            return f"pip install '{requirement.name}{requirement.specifier}'"
+    return "pip install -e '.[deploy]' (in the segkit checkout)"
 
 
 def import_package(name: str, purpose: str):
@@ -20,7 +36,7 @@ def import_package(name: str, purpose: str):
         return importlib.import_module(name)
     except ImportError:
         raise DeployError(f'{purpose} needs the {name} package, which is not installed: '
-                          f'pip install {PACKAGES[name]}') from None
+                          f'{install_hint(name)}') from None
 
 
 def _threads(num_threads: Optional[int]) -> int:

@@ -6,11 +6,8 @@ from typing import Optional
 
 from mmengine.config import Config
 
+from segkit.checkpoint import INFERENCE_NEUTRAL_KEYS, walk
 from segkit.utils.errors import DeployError
-
-# Keys that change neither the exported graph nor its preprocessing.
-_IGNORED_KEYS = ('test_cfg', 'train_cfg', 'pretrained', 'init_cfg', 'channels_last',
-                 'loss_decode', 'size', 'sampler', 'predict_edge')
 
 REQUIRED_KEYS = ('config', 'fingerprint', 'input_names', 'input_shape', 'num_classes',
                  'align_corners')
@@ -21,14 +18,10 @@ def metadata_path(model_file: str) -> str:
 
 
 def model_fingerprint(cfg: Config) -> str:
-    """A hash of the config's model settings that shape the graph and its inputs."""
-    def strip(value):
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in sorted(value.items()) if k not in _IGNORED_KEYS}
-        if isinstance(value, (list, tuple)):
-            return [strip(v) for v in value]
-        return value
-    text = json.dumps(strip(cfg.model.to_dict()), sort_keys=True, default=str)
+    """A hash of the config's model settings that shape the graph and its inputs (all but
+    :data:`~segkit.checkpoint.keys.INFERENCE_NEUTRAL_KEYS`)."""
+    model = walk(cfg.model.to_dict(), lambda value, path: value, INFERENCE_NEUTRAL_KEYS)
+    text = json.dumps(model, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -7,7 +7,7 @@ import onnx
 import pytest
 
 from segkit.apis import inference_model, init_model, run_test
-from segkit.deploy.backends import PACKAGES
+from segkit.deploy.backends import install_hint
 from segkit.utils.cli import run_cli
 from tests.deploy.deploy_models import tiny_model_files
 from tests.helpers import REPO
@@ -126,7 +126,7 @@ def test_missing_backend_package(files, tmp_path, capsys, monkeypatch, backend):
     assert error_of(capsys, test_tool.main, [config, fixed, '--work-dir', str(tmp_path),
                                              '--backend', backend]) == (
         f'error: the {backend} backend needs the {backend} package, which is not installed: '
-        f'pip install {PACKAGES[backend]}\n')
+        f'{install_hint(backend)}\n')
 
 
 def test_input_larger_than_a_fixed_model(files, tmp_path, capsys):

@@ -18,7 +18,7 @@ from segkit.datasets import PascalVOCDataset
 from segkit.datasets.base_seg_dataset import read_split_list
 from segkit.datasets.transforms import LoadAnnotations, LoadImageFromFile
 from segkit.registry import MODELS
-from segkit.utils.checkpoint_io import safe_load
+from segkit.checkpoint import safe_load
 from segkit.utils.cli import run_cli
 from segkit.utils.errors import CheckpointError, ConfigError, DataError
 

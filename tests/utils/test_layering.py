@@ -1,4 +1,5 @@
-"""segkit.utils and segkit.registry are the low layers: they import no package above them."""
+"""segkit.utils and segkit.registry are the low layers: they import no package above them;
+segkit.checkpoint sits right above them."""
 import ast
 import subprocess
 import sys
@@ -8,16 +9,29 @@ import segkit
 
 HIGHER = ('segkit.apis', 'segkit.config', 'segkit.datasets', 'segkit.engine',
           'segkit.evaluation', 'segkit.models')
+ROOT = Path(segkit.__file__).parent
+
+
+def segkit_imports(paths):
+    """``(file name, imported segkit module)`` of every import in ``paths``, nested ones too."""
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ''] if isinstance(node, ast.ImportFrom) else [])
+            yield from ((path.name, n) for n in names if n.startswith('segkit'))
 
 
 def test_low_layers_import_nothing_above_them():
-    root = Path(segkit.__file__).parent
-    upward = []
-    for path in [root / 'registry.py', *sorted((root / 'utils').glob('*.py'))]:
-        for node in ast.walk(ast.parse(path.read_text())):  # function-level imports too
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ''] if isinstance(node, ast.ImportFrom) else [])
-            upward += [f'{path.name}: {n}' for n in names if n.startswith(HIGHER)]
+    paths = [ROOT / 'registry.py', *sorted((ROOT / 'utils').glob('*.py'))]
+    upward = [f'{name}: {n}' for name, n in segkit_imports(paths)
+              if n.startswith(HIGHER + ('segkit.checkpoint',))]
+    assert upward == []
+
+
+def test_checkpoint_imports_only_utils_and_registry():
+    paths = sorted((ROOT / 'checkpoint').glob('*.py'))
+    upward = [f'{name}: {n}' for name, n in segkit_imports(paths)
+              if not n.startswith(('segkit.utils', 'segkit.registry'))]
     assert upward == []
 
 

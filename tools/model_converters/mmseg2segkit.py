@@ -10,7 +10,8 @@ through tools/model_converters/trust_checkpoint.py first.
 """
 import argparse
 
-from segkit.engine.mmseg_convert import convert_mmseg_checkpoint
+from segkit.checkpoint import convert_mmseg_checkpoint
+from segkit.config import load_config
 from segkit.utils.cli import run_cli
 
 
@@ -24,7 +25,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    report = convert_mmseg_checkpoint(args.checkpoint, args.config, args.output)
+    report = convert_mmseg_checkpoint(args.checkpoint, load_config(args.config), args.output)
     print(f'wrote {args.output}: {report.summary()}')
 
 

@@ -10,7 +10,7 @@ strings) to OUT; other objects are left out and listed.
 import argparse
 import sys
 
-from segkit.engine.trusted_checkpoint import trust_checkpoint
+from segkit.checkpoint import trust_checkpoint
 from segkit.utils.cli import run_cli
 
 

@@ -1,9 +1,7 @@
 from .check_invalid_loss_hook import CheckInvalidLossHook
-from .checkpoint_hook import CheckpointHook
 from .progress_bar_hook import ProgressBarHook
-from .safe_checkpoint_hook import SafeCheckpointHook
 from .save_predictions_hook import SavePredictionsHook
 from .seg_visualization_hook import SegVisualizationHook
 
-__all__ = ['CheckInvalidLossHook', 'CheckpointHook', 'ProgressBarHook', 'SafeCheckpointHook',
-           'SavePredictionsHook', 'SegVisualizationHook']
+__all__ = ['CheckInvalidLossHook', 'ProgressBarHook', 'SavePredictionsHook',
+           'SegVisualizationHook']

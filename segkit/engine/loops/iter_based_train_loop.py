@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 from segkit.registry import LOOPS
 from segkit.utils.errors import ConfigError, DataError
 
-from ..rng import preserved_rng
+from segkit.checkpoint.rng import preserved_rng
 
 
 @LOOPS.register_module()
@@ -22,8 +22,8 @@ class IterBasedTrainLoop(MMEngineIterBasedTrainLoop):
     - Validation and, on resume, the fast-forward of the data loader past the iterations
       already trained run with the random generators' states saved and restored. The
       training streams therefore depend only on the seed and the iterations trained, and
-      the states that :class:`CheckpointHook` restores on resume are exactly those an
-      uninterrupted run has at that iteration.
+      the states that :class:`~segkit.checkpoint.SegCheckpointHook` restores on resume are
+      exactly those an uninterrupted run has at that iteration.
     - ``max_iters`` below 1 and a training loader that yields no batch (``batch_size``
       above the dataset size with ``drop_last=True`` and a finite sampler) fail at start.
 
@@ -59,6 +59,8 @@ class IterBasedTrainLoop(MMEngineIterBasedTrainLoop):
 
     def run(self):
         """Train to ``max_iters``, validating every ``val_interval`` iterations."""
+        # mmengine 0.10.7's run with two blocks under preserved_rng: no hook runs between its
+        # fast-forward on resume and the first batch, nor around the whole validation.
         self.runner.call_hook('before_train')
         self.runner.call_hook('before_train_epoch')
         if self._iter > 0:

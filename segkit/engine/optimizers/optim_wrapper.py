@@ -18,13 +18,19 @@ class OptimWrapper(MMEngineOptimWrapper):
     training benchmark measures the cost). Freeing them where plain PyTorch loops do
     (``zero_grad(); loss.backward(); step()``) lets backward reuse them. The update itself
     is unchanged, gradient accumulation included; as in plain loops, the last gradients
-    stay allocated between iterations (and during validation).
+    stay allocated between iterations (and during validation). Only mmengine's public
+    ``backward``/``should_update``/``step``/``zero_grad`` are used.
     """
+
+    # Whether the last update_params ended an accumulation window with a step (or none
+    # ran yet), so the next one starts a new window.
+    _window_ended = True
 
     def update_params(self, loss: torch.Tensor, step_kwargs: Optional[dict] = None,
                       zero_kwargs: Optional[dict] = None) -> None:
-        if self._inner_count % self._accumulative_counts == 0:  # a new accumulation window
+        if self._window_ended:
             self.zero_grad(**(zero_kwargs or {}))
         self.backward(self.scale_loss(loss))
-        if self.should_update():
+        self._window_ended = self.should_update()
+        if self._window_ended:
             self.step(**(step_kwargs or {}))

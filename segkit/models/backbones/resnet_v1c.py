@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from segkit.registry import MODELS
-from segkit.utils.checkpoint_io import load_pretrained
+from segkit.checkpoint import load_pretrained
 from segkit.utils.errors import ConfigError
 
 from ..layers import BasicBlock, Bottleneck, build_norm_layer, eval_batch_norms, freeze

@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
 from segkit.registry import MODELS
-from segkit.utils.checkpoint_io import check_state_dict, safe_load, state_dict_of, strip_ddp_prefix
+from segkit.checkpoint import check_state_dict, safe_load, state_dict_of, strip_ddp_prefix
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from ..layers import build_norm_layer, eval_batch_norms, freeze

@@ -1,22 +1,21 @@
 """NLHead: an FCN head with a non-local block between its two convs."""
-from typing import Dict
-
 import torch
-from torch import nn
 
 from segkit.registry import MODELS
 
-from ..layers import ConvModule, NonLocal2d
-from .decode_head import BaseDecodeHead
+from ..layers import NonLocal2d
+from .fcn_head import FCNHead
 
 
 @MODELS.register_module()
-class NLHead(BaseDecodeHead):
+class NLHead(FCNHead):
     """Non-local head (Wang et al. 2018), as MMSegmentation builds it.
 
     ``convs.0`` (``in_channels -> channels``) -> ``nl_block`` (:class:`NonLocal2d` on
     ``channels``) -> ``convs.1`` -> concatenation with the input -> ``conv_cat`` ->
-    dropout -> classifier. Parameter names are MMSegmentation's, so its checkpoints load.
+    dropout -> classifier: an :class:`FCNHead` with two convs and the block between them,
+    as MMSegmentation subclasses it. Parameter names are MMSegmentation's, so its
+    checkpoints load.
 
     The block's attention matrix is (h*w)^2 per image for an ``h x w`` feature map: 8192^2
     (256 MiB in fp32) on a 512x1024 crop at output stride 8, 32768^2 (4 GiB) on a whole
@@ -37,24 +36,12 @@ class NLHead(BaseDecodeHead):
     def __init__(self, reduction: int = 2, use_scale: bool = True,
                  mode: str = 'embedded_gaussian', sub_sample: bool = False,
                  kernel_size: int = 3, concat_input: bool = True, dilation: int = 1, **kwargs):
-        super().__init__(**kwargs)
-        padding = (kernel_size // 2) * dilation
-        self.convs = nn.Sequential(
-            ConvModule(self.in_channels, self.channels, kernel_size, padding=padding,
-                       dilation=dilation, norm_cfg=self.norm_cfg),
-            ConvModule(self.channels, self.channels, kernel_size, padding=padding,
-                       dilation=dilation, norm_cfg=self.norm_cfg))
+        super().__init__(num_convs=2, kernel_size=kernel_size, concat_input=False,
+                         dilation=dilation, **kwargs)
         self.nl_block = NonLocal2d(self.channels, reduction=reduction, use_scale=use_scale,
                                    mode=mode, sub_sample=sub_sample, norm_cfg=self.norm_cfg)
-        self.concat_input = concat_input
-        if concat_input:
-            self.conv_cat = ConvModule(self.in_channels + self.channels, self.channels,
-                                       kernel_size, padding=kernel_size // 2,
-                                       norm_cfg=self.norm_cfg)
+        if concat_input:  # built after the block: a seeded model initialises as before
+            self._build_conv_cat(kernel_size)
 
-    def forward(self, inputs, size, extras) -> Dict[str, torch.Tensor]:
-        x = self._transform_inputs(inputs)
-        feat = self.convs[1](self.nl_block(self.convs[0](x)))
-        if self.concat_input:
-            feat = self.conv_cat(torch.cat([x, feat], dim=1))
-        return dict(seg=self.cls_seg(feat))
+    def _conv_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.convs[1](self.nl_block(self.convs[0](x)))

@@ -8,6 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from segkit.utils.errors import ConfigError
 
 NORM_TYPES = ('BN', 'SyncBN', 'GN')
+NORM_KEYS = ('requires_grad', 'eps', 'momentum', 'num_groups')  # besides 'type'
 _sync_bn_reverted_logged = False
 
 

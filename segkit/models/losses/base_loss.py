@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from .utils import check_loss_name
+from .utils import check_loss_name, check_per_class
 
 
 class BaseLoss(nn.Module):
@@ -12,6 +12,10 @@ class BaseLoss(nn.Module):
     start with ``loss_`` to be summed into the total), the head output it reads, the
     ground truth it compares with and the per-class weights (a non-persistent
     ``class_weight`` buffer, None when not given).
+
+    Calling a loss checks its per-class settings against the number of classes of the
+    prediction (:meth:`check_num_classes`) and returns ``loss_weight`` times
+    :meth:`loss`, which a subclass implements.
 
     A decode head applies every loss the same way, :meth:`from_outputs`: the loss reads
     ``outputs[output]`` (the head's named maps at the label size) and ``targets[target]``
@@ -41,6 +45,24 @@ class BaseLoss(nn.Module):
             'class_weight',
             torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None,
             persistent=False)
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor, *args,
+                ignore_index: int = 255, **kwargs) -> torch.Tensor:
+        """``loss_weight`` times :meth:`loss` of ``pred`` (``(N, C, H, W)``) and ``target``;
+        ``args`` and ``kwargs`` go to :meth:`loss`."""
+        self.check_num_classes(pred.shape[1])
+        return self.loss_weight * self.loss(pred, target, *args, ignore_index=ignore_index,
+                                            **kwargs)
+
+    def loss(self, pred: torch.Tensor, target: torch.Tensor, *args,
+             ignore_index: int = 255, **kwargs) -> torch.Tensor:
+        """The unweighted loss; implemented by each loss."""
+        raise NotImplementedError(f'{type(self).__name__} does not implement loss()')
+
+    def check_num_classes(self, num_classes: int) -> None:
+        """Raise ConfigError when a per-class setting does not fit ``num_classes``; a loss
+        with more per-class settings extends it."""
+        check_per_class(type(self).__name__, 'class_weight', self.class_weight, num_classes)
 
     @property
     def reads(self) -> Tuple[str, ...]:

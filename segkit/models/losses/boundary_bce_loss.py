@@ -48,6 +48,6 @@ class BoundaryBCELoss(BaseLoss):
         super().__init__(loss_weight=loss_weight, loss_name=loss_name, output=output,
                          target=target)
 
-    def forward(self, edge_logits: torch.Tensor, edge_label: torch.Tensor,
-                ignore_index: int = 255) -> torch.Tensor:
-        return self.loss_weight * boundary_bce(edge_logits, edge_label, ignore_index)
+    def loss(self, edge_logits: torch.Tensor, edge_label: torch.Tensor,
+             ignore_index: int = 255) -> torch.Tensor:
+        return boundary_bce(edge_logits, edge_label, ignore_index)

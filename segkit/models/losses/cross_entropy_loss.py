@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from segkit.registry import MODELS
 
 from .base_loss import BaseLoss
-from .utils import check_per_class
+from .utils import one_hot_labels
 
 
 def cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
@@ -40,9 +40,7 @@ def binary_cross_entropy(seg_logits: torch.Tensor, seg_label: torch.Tensor,
                          class_weight: Optional[torch.Tensor] = None, ignore_index: int = 255,
                          avg_non_ignore: bool = True) -> torch.Tensor:
     """Per-class sigmoid cross-entropy against one-hot labels (ignored pixels excluded)."""
-    num_classes = seg_logits.shape[1]
-    valid = seg_label != ignore_index
-    one_hot = F.one_hot(seg_label.masked_fill(~valid, 0), num_classes).permute(0, 3, 1, 2)
+    one_hot, valid = one_hot_labels(seg_label, seg_logits.shape[1], ignore_index)
     loss = F.binary_cross_entropy_with_logits(seg_logits, one_hot.to(seg_logits.dtype),
                                               reduction='none')
     if class_weight is not None:
@@ -83,14 +81,10 @@ class CrossEntropyLoss(BaseLoss):
         self.use_sigmoid = use_sigmoid
         self.avg_non_ignore = avg_non_ignore
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
-        check_per_class('CrossEntropyLoss', 'class_weight', self.class_weight,
-                        seg_logits.shape[1])
+    def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+             weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         loss_fn = binary_cross_entropy if self.use_sigmoid else cross_entropy
         class_weight = self.class_weight.to(seg_logits.dtype) \
             if self.class_weight is not None else None
-        return self.loss_weight * loss_fn(seg_logits, seg_label, weight=weight,
-                                          class_weight=class_weight,
-                                          ignore_index=ignore_index,
-                                          avg_non_ignore=self.avg_non_ignore)
+        return loss_fn(seg_logits, seg_label, weight=weight, class_weight=class_weight,
+                       ignore_index=ignore_index, avg_non_ignore=self.avg_non_ignore)

@@ -7,7 +7,7 @@ from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
 from .base_loss import BaseLoss
-from .utils import check_per_class, one_hot_labels
+from .utils import one_hot_labels
 
 
 def dice_loss(seg_logits: torch.Tensor, seg_label: torch.Tensor,
@@ -86,10 +86,7 @@ class DiceLoss(BaseLoss):
         self.smooth = smooth
         self.exponent = exponent
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
-        check_per_class('DiceLoss', 'class_weight', self.class_weight, seg_logits.shape[1])
-        return self.loss_weight * dice_loss(seg_logits, seg_label, weight=weight,
-                                            class_weight=self.class_weight, smooth=self.smooth,
-                                            exponent=self.exponent,
-                                            ignore_index=ignore_index)
+    def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+             weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
+        return dice_loss(seg_logits, seg_label, weight=weight, class_weight=self.class_weight,
+                         smooth=self.smooth, exponent=self.exponent, ignore_index=ignore_index)

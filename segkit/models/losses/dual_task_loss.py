@@ -81,7 +81,6 @@ class DualTaskLoss(BaseLoss):
         self.tau = tau
         self.threshold = threshold
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                ignore_index: int = 255) -> torch.Tensor:
-        return self.loss_weight * dual_task(seg_logits, seg_label, self.tau, self.threshold,
-                                            ignore_index)
+    def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+             ignore_index: int = 255) -> torch.Tensor:
+        return dual_task(seg_logits, seg_label, self.tau, self.threshold, ignore_index)

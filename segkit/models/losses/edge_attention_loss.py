@@ -62,7 +62,7 @@ class EdgeAttentionLoss(BaseLoss):
         return self(outputs[self.output], targets[self.target], outputs[self.edge_output],
                     ignore_index=ignore_index)
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                edge_logits: torch.Tensor, ignore_index: int = 255) -> torch.Tensor:
-        return self.loss_weight * edge_attention_ce(seg_logits, seg_label, edge_logits,
-                                                    self.threshold, ignore_index)
+    def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+             edge_logits: torch.Tensor, ignore_index: int = 255) -> torch.Tensor:
+        return edge_attention_ce(seg_logits, seg_label, edge_logits, self.threshold,
+                                 ignore_index)

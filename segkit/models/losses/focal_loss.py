@@ -119,13 +119,13 @@ class FocalLoss(BaseLoss):
         self.register_buffer('alpha', torch.tensor(alpha, dtype=torch.float32),
                              persistent=False)
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
-        num_classes = seg_logits.shape[1]
-        check_per_class('FocalLoss', 'class_weight', self.class_weight, num_classes)
+    def check_num_classes(self, num_classes: int) -> None:
+        super().check_num_classes(num_classes)
         if self.alpha.dim():
             check_per_class('FocalLoss', 'alpha', self.alpha, num_classes)
+
+    def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+             weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         loss_fn = sigmoid_focal_loss if self.use_sigmoid else softmax_focal_loss
-        return self.loss_weight * loss_fn(seg_logits, seg_label, weight=weight,
-                                          class_weight=self.class_weight, gamma=self.gamma,
-                                          alpha=self.alpha, ignore_index=ignore_index)
+        return loss_fn(seg_logits, seg_label, weight=weight, class_weight=self.class_weight,
+                       gamma=self.gamma, alpha=self.alpha, ignore_index=ignore_index)

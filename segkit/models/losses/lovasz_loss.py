@@ -7,7 +7,7 @@ from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
 
 from .base_loss import BaseLoss
-from .utils import check_per_class, one_hot_labels
+from .utils import one_hot_labels
 
 
 def lovasz_grad(fg_sorted: torch.Tensor) -> torch.Tensor:
@@ -111,18 +111,18 @@ class LovaszLoss(BaseLoss):
         self.classes = classes if isinstance(classes, str) else tuple(classes)
         self.per_image = per_image
 
-    def forward(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
-        num_classes = seg_logits.shape[1]
-        check_per_class('LovaszLoss', 'class_weight', self.class_weight, num_classes)
+    def check_num_classes(self, num_classes: int) -> None:
+        super().check_num_classes(num_classes)
         if not isinstance(self.classes, str) and not all(
                 0 <= c < num_classes for c in self.classes):
             raise ConfigError(f'LovaszLoss classes {list(self.classes)} must be class indices '
                               f'in 0..{num_classes - 1}')
+
+    def loss(self, seg_logits: torch.Tensor, seg_label: torch.Tensor,
+             weight: Optional[torch.Tensor] = None, ignore_index: int = 255) -> torch.Tensor:
         if weight is not None and not ((weight == 0) | (weight == 1)).all():
             raise ConfigError('LovaszLoss takes only a 0/1 pixel weight (a sampler mask such '
                               "as OHEMPixelSampler's); got other values")
-        return self.loss_weight * lovasz_softmax(seg_logits, seg_label, weight=weight,
-                                                 class_weight=self.class_weight,
-                                                 classes=self.classes, per_image=self.per_image,
-                                                 ignore_index=ignore_index)
+        return lovasz_softmax(seg_logits, seg_label, weight=weight,
+                              class_weight=self.class_weight, classes=self.classes,
+                              per_image=self.per_image, ignore_index=ignore_index)

@@ -5,6 +5,7 @@ import torch
 
 from segkit.models.losses import (BoundaryBCELoss, CrossEntropyLoss, DiceLoss, DualTaskLoss,
                                   EdgeAttentionLoss, FocalLoss, LovaszLoss)
+from segkit.models.losses.base_loss import BaseLoss
 from segkit.utils.errors import ConfigError
 
 ALL_LOSSES = [CrossEntropyLoss, DiceLoss, FocalLoss, LovaszLoss, BoundaryBCELoss, DualTaskLoss,
@@ -68,3 +69,30 @@ def test_from_outputs_passes_pixel_weights_only_to_pixel_weighted_losses():
     attention = EdgeAttentionLoss(threshold=0.0)
     assert torch.equal(attention.from_outputs(outputs, targets, 255, weight=weight),
                        attention(logits, label, edge))
+
+
+@pytest.mark.parametrize('loss_cls', CLASS_WEIGHTED)
+def test_calling_a_loss_checks_its_class_weight_against_the_prediction(loss_cls):
+    logits, label = torch.randn(1, 3, 4, 4), torch.randint(0, 3, (1, 4, 4))
+    with pytest.raises(ConfigError, match=rf'^{loss_cls.__name__} class_weight has 2 entries '
+                                          r'but the model predicts 3 classes$'):
+        loss_cls(class_weight=[1.0, 2.0])(logits, label)
+
+
+def test_a_new_loss_implements_loss_and_inherits_weighting_and_class_checks():
+    class MeanErrorLoss(BaseLoss):
+        def __init__(self, class_weight=None, loss_weight=1.0):
+            super().__init__(loss_weight=loss_weight, loss_name='loss_err', output='seg',
+                             target='gt_sem_seg', class_weight=class_weight)
+
+        def loss(self, seg_logits, seg_label, ignore_index=255):
+            return (seg_logits.argmax(dim=1) != seg_label).float().mean()
+
+    torch.manual_seed(0)
+    logits, label = torch.randn(2, 3, 4, 4), torch.randint(0, 3, (2, 4, 4))
+    unweighted = MeanErrorLoss()(logits, label)
+    assert unweighted > 0
+    assert torch.equal(MeanErrorLoss(loss_weight=0.5)(logits, label), 0.5 * unweighted)
+    with pytest.raises(ConfigError, match='^MeanErrorLoss class_weight has 4 entries but the '
+                                          'model predicts 3 classes$'):
+        MeanErrorLoss(class_weight=[1.0] * 4)(logits, label)

@@ -4,7 +4,7 @@ import random
 import numpy as np
 import torch
 
-from segkit.engine.rng import preserved_rng, rng_state, set_rng_state
+from segkit.checkpoint.rng import preserved_rng, rng_state, set_rng_state
 
 
 def draws() -> tuple:

@@ -1,4 +1,4 @@
-"""checkpoint_io: atomic checkpoint writes and the one key check every loader uses."""
+"""segkit.checkpoint.io: atomic writes, the reader of user-named files; the key check."""
 import errno
 import os
 import threading
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from segkit.utils.checkpoint_io import check_state_dict, save_checkpoint_file, strip_ddp_prefix
+from segkit.checkpoint import check_state_dict, safe_load, save_checkpoint_file, strip_ddp_prefix
 from segkit.utils.errors import CheckpointError
 
 
@@ -38,3 +38,10 @@ def test_key_check_after_stripping_the_ddp_prefix():
     assert report.summary() == ('2 tensors; 1 missing: 0.bias; 1 unexpected: x; 1 shape '
                                 'mismatches: 0.weight: checkpoint (3, 1, 1, 1) vs model '
                                 '(2, 1, 1, 1)')
+
+
+def test_a_url_is_refused_with_one_line():
+    with pytest.raises(CheckpointError) as info:
+        safe_load('https://example.org/r50.pth')
+    assert str(info.value) == ('https://example.org/r50.pth: checkpoints are read from local '
+                               'files; download it and set the checkpoint to its local path')

@@ -1,28 +1,24 @@
-"""CheckpointHook: mmengine's, safe against kills and full disks, and resume-exact."""
-import os
+"""SegCheckpointHook: mmengine's CheckpointHook, safe against kills and full disks, and
+resume-exact."""
 import os.path as osp
 from typing import Optional
 
-from mmengine.dist import all_gather_object, get_dist_info, is_main_process
-from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
-from mmengine.logging import print_log
+from mmengine.dist import is_main_process
+from mmengine.hooks import CheckpointHook
 
 from segkit.registry import HOOKS
-from segkit.utils.checkpoint_io import TMP_SUFFIX
-from segkit.utils.errors import ConfigError
 
-from ..atomic_local_backend import AtomicLocalBackend
-from ..rng import rng_state, set_rng_state
-
-# Model config keys that may change between a run and its resumption: they do not change
-# what is trained (inference settings, and where the initial weights came from).
-RESUME_IGNORED_MODEL_KEYS = ('test_cfg', 'init_cfg', 'pretrained')
+from .atomic_local_backend import AtomicLocalBackend
+from .io import remove_partial_writes
+from .rng import rng_state
+from .saving import restore_rng_states, resumed_rng_states, training_meta
 
 
 @HOOKS.register_module()
-class CheckpointHook(MMEngineCheckpointHook):
-    """mmengine's ``CheckpointHook`` (same arguments), registered under the same name in the
-    segkit scope, so every config's ``default_hooks.checkpoint`` uses it.
+class SegCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook`` (same arguments). Every training uses it: a config's
+    ``default_hooks.checkpoint`` of type ``'CheckpointHook'`` runs as this class (see
+    :func:`~segkit.checkpoint.saving.setup_checkpointing`).
 
     Differences:
 
@@ -31,15 +27,15 @@ class CheckpointHook(MMEngineCheckpointHook):
       ``max_keep_ckpts`` or the previous best one are deleted, so a kill or a full disk at
       any moment leaves the latest complete checkpoint loadable and listed.
     - Each checkpoint's ``meta`` holds every process's random generator states
-      (``rng_states``, see :mod:`segkit.engine.rng`) and the model config (``model_cfg``),
-      as plain data. On resume the states are restored before the first iteration, so with
-      the same seed and deterministic settings a resumed run ends with the same weights as
-      an uninterrupted one.
+      (``rng_states``, see :mod:`segkit.checkpoint.rng`) and the model config
+      (``model_cfg``), as plain data. On resume the states are restored before the first
+      iteration, so with the same seed and deterministic settings a resumed run ends with
+      the same weights as an uninterrupted one.
     - The best checkpoint of a resumed run is looked for in this run's ``out_dir`` (by
       name), not at the path saved in the checkpoint, so a work dir copied or moved
       elsewhere never deletes the original's files.
     - Resuming with a model config that differs from the checkpoint's (ignoring
-      ``test_cfg``, ``init_cfg`` and ``pretrained``) fails, naming the differences.
+      :data:`~segkit.checkpoint.keys.TRAINING_NEUTRAL_KEYS`) fails, naming the differences.
     """
 
     _train_rng: Optional[dict] = None
@@ -54,6 +50,8 @@ class CheckpointHook(MMEngineCheckpointHook):
         super().after_train_epoch(runner)
 
     def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
+        # mmengine 0.10.7's, reordered (it deletes the oldest checkpoint before writing the
+        # new one) and gathering the random generator states of all processes into ``meta``.
         expired = []
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
@@ -63,8 +61,7 @@ class CheckpointHook(MMEngineCheckpointHook):
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        meta = dict(meta, rng_states=all_gather_object(self._train_rng or rng_state()),
-                    model_cfg=plain_cfg(runner.cfg.get('model')))
+        meta = dict(meta, **training_meta(runner.cfg.get('model'), self._train_rng))
         runner.save_checkpoint(self.out_dir, filename, self.file_client_args,
                                save_optimizer=self.save_optimizer,
                                save_param_scheduler=self.save_param_scheduler, meta=meta,
@@ -114,27 +111,9 @@ class CheckpointHook(MMEngineCheckpointHook):
         elif self.file_backend.isdir(path):  # DeepSpeed checkpoints are folders
             self.file_backend.rmtree(path)
 
-    def _remove_partial_writes(self, runner) -> None:
-        """Delete the temp files of writes cut short by a kill (AtomicLocalBackend's)."""
-        for folder in {runner.work_dir, self.out_dir}:
-            if not osp.isdir(folder):
-                continue
-            for name in os.listdir(folder):
-                if name.startswith('.') and name.endswith(TMP_SUFFIX):
-                    os.remove(osp.join(folder, name))
-                    print_log(f'removed {osp.join(folder, name)}, left by an interrupted write',
-                              logger='current')
-
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if not runner.cfg.get('resume'):
-            return
-        meta = checkpoint.get('meta', {})
-        check_same_model(meta.get('model_cfg'), plain_cfg(runner.cfg.get('model')),
-                         runner.cfg.get('load_from'))
-        self._resumed_rng_states = meta.get('rng_states')
-        if self._resumed_rng_states is None:
-            print_log('the checkpoint holds no random generator states: the resumed run will '
-                      'not repeat an uninterrupted one exactly', logger='current')
+        if runner.cfg.get('resume'):
+            self._resumed_rng_states = resumed_rng_states(checkpoint, runner.cfg)
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
@@ -145,54 +124,8 @@ class CheckpointHook(MMEngineCheckpointHook):
             self._set_best_paths({key: path and self.file_backend.join_path(
                 self.out_dir, osp.basename(path)) for key, path in self._best_paths().items()})
         if is_main_process():
-            self._remove_partial_writes(runner)
+            for folder in {runner.work_dir, self.out_dir}:
+                remove_partial_writes(folder)
         states, self._resumed_rng_states = self._resumed_rng_states, None
-        if states is None:
-            return
-        rank, world_size = get_dist_info()
-        if len(states) != world_size:
-            print_log(f'the checkpoint holds the random generator states of {len(states)} '
-                      f'processes, this run has {world_size}: not restored, so the resumed run '
-                      'will not repeat an uninterrupted one exactly', logger='current')
-            return
-        set_rng_state(states[rank])
-
-
-def plain_cfg(value):
-    """A config as plain data (dicts, lists, numbers, strings), comparable and safe to save."""
-    if isinstance(value, dict):
-        return {str(k): plain_cfg(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_cfg(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return repr(value)
-
-
-def check_same_model(saved: Optional[dict], current: Optional[dict],
-                     checkpoint: Optional[str]) -> None:
-    """Fail when a resumed checkpoint was trained with another model config."""
-    if saved is None or current is None:
-        return
-    diffs = _differences(saved, current, 'model')
-    if diffs:
-        shown = '; '.join(diffs[:3]) + (f' (+{len(diffs) - 3} more)' if len(diffs) > 3 else '')
-        source = checkpoint or 'the latest checkpoint'
-        raise ConfigError(f'cannot resume from {source}: the model config differs from the one '
-                          f'it was trained with ({shown}). Resume with the same model, or start '
-                          f'a new training from these weights with load_from={source} and '
-                          'without --resume')
-
-
-def _differences(saved, current, path: str) -> list:
-    if isinstance(saved, dict) and isinstance(current, dict):
-        diffs = []
-        for key in sorted(set(saved) | set(current)):
-            if key in RESUME_IGNORED_MODEL_KEYS:
-                continue
-            diffs += _differences(saved.get(key, '<unset>'), current.get(key, '<unset>'),
-                                  f'{path}.{key}')
-        return diffs
-    if saved != current:
-        return [f'{path} was {saved!r}, now {current!r}']
-    return []
+        if states is not None:
+            restore_rng_states(states)

@@ -2,9 +2,9 @@
 from pathlib import Path
 from typing import Union
 
-from mmengine.fileio import LocalBackend, register_backend
+from mmengine.fileio import LocalBackend
 
-from segkit.utils.checkpoint_io import atomic_write
+from .io import atomic_write
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -12,8 +12,8 @@ class AtomicLocalBackend(LocalBackend):
 
     A kill or a full disk during a write leaves the previous file (a checkpoint,
     ``last_checkpoint``) intact, never a truncated one (see
-    :func:`segkit.utils.checkpoint_io.atomic_write`). Registered as mmengine's ``local``
-    backend and for paths without a prefix, so the Runner's checkpoint saving uses it.
+    :func:`segkit.checkpoint.io.atomic_write`). :func:`segkit.checkpoint.install` registers
+    it as mmengine's ``local`` backend, so the Runner's checkpoint saving uses it.
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
@@ -22,5 +22,3 @@ class AtomicLocalBackend(LocalBackend):
     def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         self.put(obj.encode(encoding), filepath)
 
-
-register_backend('local', AtomicLocalBackend, force=True, prefixes='')

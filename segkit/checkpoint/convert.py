@@ -10,21 +10,20 @@ file that loads with ``torch.load(weights_only=True)``.
 from typing import Dict, Mapping
 
 import torch
+from mmengine.config import Config
 from mmengine.logging import print_log
 from torch import nn
 
-from segkit.registry import MODELS
-from segkit.utils.checkpoint_io import (KeyReport, check_state_dict, safe_load,
-                                        save_checkpoint_file, state_dict_of, strip_ddp_prefix)
+from segkit.registry import MODELS, register_all_modules
 from segkit.utils.errors import CheckpointError
 
+from .io import safe_load, save_checkpoint_file
+from .state_dict import KeyReport, check_state_dict, state_dict_of, strip_ddp_prefix
 
-def build_model_skeleton(config: str) -> nn.Module:
-    """The model of a segkit config on the 'meta' device: names and shapes, no memory."""
-    from segkit.config import load_config
-    from segkit.registry import register_all_modules
+
+def build_model_skeleton(cfg: Config) -> nn.Module:
+    """The model of a loaded segkit config on the 'meta' device: names and shapes, no memory."""
     register_all_modules()
-    cfg = load_config(config)
     with torch.device('meta'):
         return MODELS.build(cfg.model)
 
@@ -39,8 +38,9 @@ def mmseg_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
     return strip_ddp_prefix(state)
 
 
-def convert_mmseg_checkpoint(src: str, config: str, dst: str) -> KeyReport:
-    """Check ``src`` against the model of ``config`` and write its weights to ``dst``.
+def convert_mmseg_checkpoint(src: str, cfg: Config, dst: str) -> KeyReport:
+    """Check ``src`` against the model of the loaded config ``cfg`` and write its weights
+    to ``dst``.
 
     Raises:
         CheckpointError: the file is unsafe or unreadable (see ``safe_load``), or its keys
@@ -48,9 +48,9 @@ def convert_mmseg_checkpoint(src: str, config: str, dst: str) -> KeyReport:
             cannot be written (a previous ``dst`` is kept).
     """
     state = mmseg_state_dict(safe_load(src))
-    report = check_state_dict(state, build_model_skeleton(config))
+    report = check_state_dict(state, build_model_skeleton(cfg))
     if not report.ok:
-        raise CheckpointError(f'{src} does not fit {config}: {report.summary()}. Is it a '
+        raise CheckpointError(f'{src} does not fit {cfg.filename}: {report.summary()}. Is it a '
                               'checkpoint of this model, with the same num_classes and depth?')
     save_checkpoint_file({'state_dict': state}, dst)
     print_log(f'{src} -> {dst}: {report.summary()}', logger='current')

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from segkit.engine.trusted_checkpoint import plain_data, trust_checkpoint
-from segkit.utils.checkpoint_io import safe_load
+from segkit.checkpoint import plain_data, trust_checkpoint
+from segkit.checkpoint import safe_load
 from segkit.utils.errors import CheckpointError
 from tests.helpers import REPO
 

@@ -5,7 +5,7 @@ import os
 import pytest
 from mmengine.fileio import get_file_backend
 
-from segkit.engine.atomic_local_backend import AtomicLocalBackend
+from segkit.checkpoint import AtomicLocalBackend
 from segkit.utils.errors import CheckpointError
 
 

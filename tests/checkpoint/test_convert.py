@@ -7,12 +7,12 @@ import pytest
 import torch
 from torch import nn
 
+from segkit.checkpoint import (build_model_skeleton, check_state_dict, convert_mmseg_checkpoint,
+                               load_model_weights, safe_load)
 from segkit.config import load_config
-from segkit.engine.mmseg_convert import build_model_skeleton, convert_mmseg_checkpoint
 from segkit.registry import MODELS
-from segkit.utils.checkpoint_io import check_state_dict, load_model_weights, safe_load
 from segkit.utils.errors import CheckpointError
-from tests.engine import mmseg_reference_keys as ref
+from tests.checkpoint import mmseg_reference_keys as ref
 from tests.helpers import REPO
 
 TOOL = osp.join(REPO, 'tools', 'model_converters', 'mmseg2segkit.py')
@@ -29,7 +29,8 @@ NONLOCAL_DEMO = osp.join(REPO, 'configs', 'nonlocal_r18_demo.py')
     ('nonlocal_r101_voc', 'nonlocal', 101, 21),
 ])
 def test_shipped_configs_have_mmsegs_exact_keys_and_shapes(config, head, depth, num_classes):
-    model = build_model_skeleton(osp.join(REPO, 'configs', f'{config}.py'))  # 'meta': no memory
+    # on the 'meta' device: no memory
+    model = build_model_skeleton(load_config(osp.join(REPO, 'configs', f'{config}.py')))
     own = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     expected = ref.mmseg_model(head, depth, num_classes)
     assert sorted(set(own) ^ set(expected)) == []
@@ -81,7 +82,7 @@ def test_round_trip_gives_identical_logits(config, head, tmp_path):
 
     mmseg_path, out_path = str(tmp_path / 'mmseg.pth'), str(tmp_path / 'segkit.pth')
     save_mmseg_checkpoint(source, expected, mmseg_path)
-    report = convert_mmseg_checkpoint(mmseg_path, config, out_path)
+    report = convert_mmseg_checkpoint(mmseg_path, load_config(config), out_path)
     assert report.ok and report.num_tensors == len(expected)
     converted = safe_load(out_path)
     assert list(converted) == ['state_dict']  # 'meta' stripped
@@ -106,14 +107,15 @@ def test_ddp_prefix_is_stripped(nonlocal_checkpoint, tmp_path):
     model, _ = nonlocal_checkpoint
     keys = list(model.state_dict())
     save_mmseg_checkpoint(model, keys, str(tmp_path / 'ddp.pth'), prefix='module.')
-    convert_mmseg_checkpoint(str(tmp_path / 'ddp.pth'), NONLOCAL_DEMO, str(tmp_path / 'out.pth'))
+    convert_mmseg_checkpoint(str(tmp_path / 'ddp.pth'), load_config(NONLOCAL_DEMO),
+                             str(tmp_path / 'out.pth'))
     assert list(safe_load(str(tmp_path / 'out.pth'))['state_dict']) == keys
 
 
 def test_wrong_config_reports_keys_and_writes_nothing(nonlocal_checkpoint, tmp_path):
     out = tmp_path / 'out.pth'
     with pytest.raises(CheckpointError) as info:
-        convert_mmseg_checkpoint(nonlocal_checkpoint[1], QUICKSTART, str(out))
+        convert_mmseg_checkpoint(nonlocal_checkpoint[1], load_config(QUICKSTART), str(out))
     message = str(info.value)
     assert 'missing: decode_head.image_pool.1.conv.weight' in message
     assert 'unexpected: decode_head.convs.0.conv.weight' in message
@@ -126,7 +128,7 @@ def test_shape_mismatch_is_reported(nonlocal_checkpoint, tmp_path):
     torch.save({'state_dict': state}, str(tmp_path / 'c19.pth'))
     with pytest.raises(CheckpointError, match=r'1 shape mismatches: decode_head.conv_seg.weight: '
                                               r'checkpoint \(19, 128, 1, 1\) vs model \(5, 128'):
-        convert_mmseg_checkpoint(str(tmp_path / 'c19.pth'), NONLOCAL_DEMO,
+        convert_mmseg_checkpoint(str(tmp_path / 'c19.pth'), load_config(NONLOCAL_DEMO),
                                  str(tmp_path / 'out.pth'))
 
 
