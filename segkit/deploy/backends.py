@@ -1,7 +1,7 @@
 """Runtimes for exported models: ONNX Runtime and OpenVINO, loaded on demand."""
 import importlib
-from importlib import metadata
 import os.path as osp
+from importlib import metadata
 from typing import Dict, Optional
 
 import numpy as np

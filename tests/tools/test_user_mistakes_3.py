@@ -17,14 +17,14 @@ import segkit.apis.train as train_api
 import segkit.datasets.demo_data as demo_data
 from segkit.analysis.confusion_matrix import build_test_dataset, pairs_from_predictions
 from segkit.apis import run_train
-from segkit.apis.train import latest_checkpoint
+from segkit.checkpoint import latest_checkpoint
+from segkit.checkpoint.trusted import trust_checkpoint
 from segkit.config import load_config
 from segkit.datasets.converters.cityscapes import convert_cityscapes
 from segkit.datasets.converters.voc_aug import read_sbd_mat
 from segkit.datasets.demo_data import prepare_demo_data
-from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.deploy.backends import load_backend
-from segkit.checkpoint import trust_checkpoint
+from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.utils.errors import CheckpointError, ConfigError, DataError, DeployError
 
 from tests.deploy.deploy_models import tiny_model_files
