@@ -22,6 +22,7 @@ setup(
     install_requires=[
         'torch>=2.5',  # torch.serialization.safe_globals (weights-only checkpoint loading)
         'torchvision>=0.20',
+        'timm>=1.0',  # TimmBackbone: features_only models, output_stride, pretrained_cfg_overlay
         'mmengine>=0.10.0',
         mmcv_requirement(),
         'opencv-python>=4.5',
