@@ -1,5 +1,6 @@
 """TimmBackbone: any timm model's feature maps, via ``timm.create_model(features_only=True)``."""
 import difflib
+import logging
 from typing import Optional, Sequence, Tuple
 
 import timm
@@ -117,7 +118,7 @@ class TimmBackbone(BaseModule):
                               f"out_indices={kwargs.get('out_indices')}: {exc or type(exc)}") \
                 from None
         except RuntimeError as exc:
-            if 'features_only' in str(exc) or 'feature' in str(exc).lower():
+            if 'features_only' in str(exc):
                 raise ConfigError(f'TimmBackbone {name!r}: timm gives no feature maps for it '
                                   f'({exc})') from None
             raise
@@ -158,24 +159,43 @@ class TimmBackbone(BaseModule):
                       logger='current')
 
     def _load_file(self, checkpoint: Optional[str], prefix: Optional[str]) -> None:
-        """Weights from a file: this backbone's own keys, or a timm model's, adapted by timm."""
+        """Weights from a file: this backbone's own keys (``model.*``), or a timm model's,
+        remapped and adapted by timm; every tensor of the backbone must come from it."""
         if not checkpoint:
             raise CheckpointError('TimmBackbone init_cfg Pretrained needs a checkpoint path')
         state = strip_ddp_prefix(state_dict_of(safe_load(checkpoint)))
         if prefix:
             state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-        if not check_state_dict(state, self.model).ok:
-            try:
-                source = self._create(pretrained=True,
-                                      pretrained_cfg_overlay=dict(state_dict=state))
-            except RuntimeError as exc:
-                raise CheckpointError(
-                    f'{checkpoint} does not fit timm model {self.model_name!r}: '
-                    f'{str(exc).splitlines()[0]}') from None
-            state = source.state_dict()
-        self.model.load_state_dict(state)
-        print_log(f'loaded {len(state)} tensors into TimmBackbone {self.model_name!r} from '
-                  f'{checkpoint}', logger='current')
+        if check_state_dict(state, self).ok:
+            self.load_state_dict(state)
+        else:
+            self.model.load_state_dict(self._timm_adapted(state, checkpoint))
+        print_log(f'loaded TimmBackbone {self.model_name!r} from {checkpoint}', logger='current')
+
+    def _timm_adapted(self, state: dict, checkpoint: str) -> dict:
+        """``state`` (a timm model's layout) loaded by timm into a model like this one:
+        timm's key remapping, classifier removal and input-conv adaptation. timm loads
+        without a classifier non-strictly and logs the missing keys: they are an error."""
+        records = []
+        handler = logging.Handler(logging.INFO)
+        handler.emit = records.append
+        timm_logger = logging.getLogger('timm.models._builder')
+        level = timm_logger.level
+        timm_logger.addHandler(handler)
+        timm_logger.setLevel(logging.INFO)
+        try:
+            source = self._create(pretrained=True, pretrained_cfg_overlay=dict(state_dict=state))
+        except RuntimeError as exc:
+            raise CheckpointError(f'{checkpoint} does not fit timm model {self.model_name!r}: '
+                                  f'{str(exc).splitlines()[0]}') from None
+        finally:
+            timm_logger.removeHandler(handler)
+            timm_logger.setLevel(level)
+        missing = [r.getMessage() for r in records if r.getMessage().startswith('Missing keys')]
+        if missing:
+            raise CheckpointError(f'{checkpoint} does not fit timm model {self.model_name!r}: '
+                                  f"{missing[0].split(' discovered')[0][:300]}")
+        return source.state_dict()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         return tuple(self.model(x))
