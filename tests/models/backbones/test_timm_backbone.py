@@ -17,6 +17,7 @@ from segkit.registry import MODELS, TRANSFORMS
 from segkit.utils.errors import CheckpointError, ConfigError
 from tests.helpers import REPO, make_samples
 
+pytestmark = pytest.mark.usefixtures('one_thread')
 NAME = 'mobilenetv3_small_050'  # five levels: 16, 8, 16, 24, 288 channels at 1/2..1/32
 
 
