@@ -7,18 +7,22 @@ import numpy as np
 import pytest
 import timm
 import torch
+from mmengine.dataset import Compose, pseudo_collate
 from mmengine.structures import PixelData
 from timm.models import adapt_input_conv
 from torch import nn
 
+from segkit.config import load_config
 from segkit.engine.mmseg_convert import build_model_skeleton
 from segkit.models.backbones import TimmBackbone
+from segkit.models.segmentors import SegTTAModel
 from segkit.registry import MODELS, TRANSFORMS
 from segkit.utils.errors import CheckpointError, ConfigError
 from tests.helpers import REPO, make_samples
 
 pytestmark = pytest.mark.usefixtures('one_thread')
-NAME = 'mobilenetv3_small_050'  # five levels: 16, 8, 16, 24, 288 channels at 1/2..1/32
+NAME = 'mobilenetv3_small_050'
+PACK = [dict(type='PackSegInputs')]  # five levels: 16, 8, 16, 24, 288 channels at 1/2..1/32
 
 
 def test_outputs_follow_feature_info():
@@ -201,3 +205,42 @@ def test_channel_or_index_mismatch_is_one_line():
 def test_checkpoint_skeleton_of_a_timm_config():
     model = build_model_skeleton(osp.join(REPO, 'configs', 'deeplabv3plus_mobilenetv3_demo.py'))
     assert model.decode_head.c1_bottleneck.conv.in_channels == 24
+
+
+def demo_timm_model() -> nn.Module:
+    """The timm demo config's model with random BN statistics, in eval mode."""
+    torch.manual_seed(0)
+    model = MODELS.build(load_config(osp.join(REPO, 'configs',
+                                              'deeplabv3plus_mobilenetv3_demo.py')).model)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    return model.eval()
+
+
+def test_slide_inference_and_tta_on_a_timm_backbone():
+    model = demo_timm_model()
+    img = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    load = dict(type='LoadImageFromNDArray')
+    plain = predict(model, [load, *PACK], img).seg_logits.data
+    model.test_cfg = dict(mode='slide', crop_size=(48, 64), stride=(32, 32))  # one window
+    assert torch.allclose(predict(model, [load, *PACK], img).seg_logits.data, plain, atol=1e-5)
+    model.test_cfg = dict(mode='slide', crop_size=(32, 32), stride=(16, 16))  # 2 x 3 windows
+    windows = predict(model, [load, *PACK], img)
+    assert windows.pred_sem_seg.data.shape == (1, 48, 64)
+    model.test_cfg = dict(mode='whole')
+
+    flipped = predict(model, [load, *PACK], np.ascontiguousarray(img[:, ::-1])).seg_logits.data
+    expected = (plain.softmax(0) + flipped.flip(2).softmax(0)) / 2
+    pipeline = [load, dict(type='TestTimeAug', transforms=[
+        [dict(type='Resize', scale_factor=1.0, keep_ratio=True)],
+        [dict(type='RandomFlip', prob=0., direction='horizontal'),
+         dict(type='RandomFlip', prob=1., direction='horizontal')], PACK])]
+    merged = predict(SegTTAModel(module=model), pipeline, img)
+    assert torch.allclose(merged.seg_logits.data, expected, atol=1e-5)
+
+
+def predict(model, pipeline, img):
+    with torch.no_grad():
+        return model.test_step(pseudo_collate([Compose(pipeline)(dict(img=img))]))[0]
