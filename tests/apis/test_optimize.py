@@ -11,7 +11,8 @@ from segkit.registry import MODELS
 from segkit.utils import precision
 from tests.helpers import REPO
 
-DEMO_CONFIGS = ['quickstart.py', 'gcn_r18_demo.py', 'nonlocal_r18_demo.py', 'gscnn_r18_demo.py']
+DEMO_CONFIGS = ['quickstart.py', 'gcn_r18_demo.py', 'nonlocal_r18_demo.py', 'gscnn_r18_demo.py',
+                'deeplabv3plus_mobilenetv3_demo.py']
 
 
 def build_eval_model(config: str) -> torch.nn.Module:

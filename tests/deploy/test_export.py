@@ -28,6 +28,8 @@ def parity(model, model_file, shape, seed=7):
     ('gcn_r18_demo.py', False, ['img']),         # GCN
     ('nonlocal_r18_demo.py', False, ['img']),    # non-local
     ('gscnn_r18_demo.py', True, ['img', 'edge']),  # Gated-SCNN, with its Canny input
+    ('deeplabv3plus_mobilenetv3_demo.py', True, ['img']),  # DeepLabV3+ on timm MobileNetV3
+    ('deeplabv3plus_convnext-t_cityscapes.py', False, ['img']),  # on timm ConvNeXt (LayerNorm)
 ])
 def test_export_matches_pytorch(config, dynamic, inputs, tmp_path, one_thread):
     model = init_model(f'{REPO}/configs/{config}', cfg_options={'model.pretrained': None})

@@ -69,6 +69,8 @@ def main():
     else:
         cfg.model.data_preprocessor.size = None
         cfg.model.pretrained = None  # speed does not depend on the weights
+        if cfg.model.backbone.get('pretrained'):  # TimmBackbone: nor on timm's own weights
+            cfg.model.backbone.pretrained = False
         model = MODELS.build(cfg.model)
         model.init_weights()
         if args.kind == 'infer' and args.backends:

@@ -116,6 +116,7 @@ class ResNetV1c(BaseModule):
             self.res_layers.append(name)
         self.stage_channels = tuple(base_channels * 2**i * block.expansion
                                     for i in range(num_stages))
+        self.out_channels = tuple(self.stage_channels[i] for i in self.out_indices)
         self._freeze_stages()
 
     @staticmethod

@@ -74,6 +74,7 @@ class TorchvisionResNet(BaseModule):
         self.layer1, self.layer2, self.layer3, self.layer4 = (
             net.layer1, net.layer2, net.layer3, net.layer4)
         self.stage_channels = tuple(net.fc.in_features // 2**(3 - i) for i in range(4))
+        self.out_channels = tuple(self.stage_channels[i] for i in self.out_indices)
         self._freeze_stages()
 
     def _freeze_stages(self) -> None:

@@ -42,7 +42,8 @@ class BaseDecodeHead(BaseModule):
 
     Args:
         in_channels: channels of the selected input(s); a sequence with
-            ``input_transform='resize_concat'`` or ``'multiple_select'``.
+            ``input_transform='resize_concat'`` or ``'multiple_select'``. Left out of a
+            segmentor's head config, it is the backbone's ``out_channels`` at ``in_index``.
         channels: channels before the classifier.
         num_classes: number of classes.
         in_index: which backbone output(s) to take.

@@ -7,7 +7,7 @@ from torch import nn
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError, DataError
 
-from ..layers import BasicBlock, ConvModule, GatedSpatialConv
+from ..layers import ASPPModule, BasicBlock, ConvModule, GatedSpatialConv
 from ..utils import resize
 from .decode_head import BaseDecodeHead
 
@@ -100,13 +100,9 @@ class GSCNNHead(BaseDecodeHead):
 
         # Regular stream: ASPP with the edge branch, then the decoder.
         aspp_in = gate_in[-1]
-        self.image_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1),
-                                        ConvModule(aspp_in, self.channels, 1, norm_cfg=norm))
+        self.image_pool = ASPPModule.image_pool(aspp_in, self.channels, norm)
         self.edge_branch = ConvModule(1, self.channels, 1, norm_cfg=norm)
-        self.aspp_modules = nn.ModuleList(
-            ConvModule(aspp_in, self.channels, 1 if rate == 1 else 3,
-                       padding=0 if rate == 1 else rate, dilation=rate, norm_cfg=norm)
-            for rate in self.dilations)
+        self.aspp_modules = ASPPModule(aspp_in, self.channels, self.dilations, norm_cfg=norm)
         self.bottleneck = ConvModule((len(self.dilations) + 2) * self.channels, self.channels, 1,
                                      norm_cfg=norm)
         self.fine_project = ConvModule(fine_in, fine_channels, 1, norm_cfg=norm)
@@ -140,10 +136,10 @@ class GSCNNHead(BaseDecodeHead):
 
         x = gating[-1]
         feat_size = x.shape[2:]
-        branches = [resize(self.image_pool(x), feat_size, align_corners=self.align_corners),
+        branches = [ASPPModule.pooled(self.image_pool, x, self.align_corners),
                     self.edge_branch(resize(fused, feat_size,
                                             align_corners=self.align_corners))]
-        branches += [aspp(x) for aspp in self.aspp_modules]
+        branches += self.aspp_modules(x)
         x = resize(self.bottleneck(torch.cat(branches, dim=1)), fine.shape[2:],
                    align_corners=self.align_corners)
         x = self.decoder(torch.cat([self.fine_project(fine), x], dim=1))

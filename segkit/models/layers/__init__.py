@@ -1,6 +1,8 @@
+from .aspp_module import ASPPModule
 from .bilinear_deconv2d import BilinearDeconv2d
 from .boundary_refine import BoundaryRefine
 from .conv_module import ConvModule
+from .depthwise_separable_conv_module import DepthwiseSeparableConvModule
 from .gated_spatial_conv import GatedSpatialConv
 from .global_conv_block import GlobalConvBlock
 from .non_local import NonLocal2d
@@ -9,4 +11,4 @@ from .resnet_blocks import BasicBlock, Bottleneck
 
 __all__ = ['ConvModule', 'NonLocal2d', 'build_norm_layer', 'eval_batch_norms', 'freeze',
            'is_distributed', 'GlobalConvBlock', 'BoundaryRefine', 'GatedSpatialConv', 'BasicBlock',
-           'Bottleneck', 'BilinearDeconv2d']
+           'Bottleneck', 'BilinearDeconv2d', 'ASPPModule', 'DepthwiseSeparableConvModule']

@@ -8,6 +8,7 @@ from segkit.registry import MODELS
 from segkit.structures import SegDataSample
 from segkit.utils.errors import ConfigError, DataError
 
+from ..decode_heads.input_channels import fill_in_channels
 from ..utils import to_channels_last
 from .base_segmentor import BaseSegmentor, Inputs, NamedInputs
 
@@ -60,15 +61,16 @@ class EncoderDecoder(BaseSegmentor):
             backbone = dict(backbone, init_cfg=dict(type='Pretrained', checkpoint=pretrained))
         self.backbone = MODELS.build(backbone)
         self.neck = MODELS.build(neck) if neck is not None else None
-        self.decode_head = MODELS.build(decode_head)
+        self.decode_head = self._build_head(decode_head, 'decode_head')
         self.num_classes = self.decode_head.num_classes
         self.align_corners = self.decode_head.align_corners
         if auxiliary_head is None:
             self.auxiliary_head = None
         elif isinstance(auxiliary_head, (list, tuple)):
-            self.auxiliary_head = nn.ModuleList(MODELS.build(h) for h in auxiliary_head)
+            self.auxiliary_head = nn.ModuleList(
+                self._build_head(h, f'auxiliary_head[{i}]') for i, h in enumerate(auxiliary_head))
         else:
-            self.auxiliary_head = MODELS.build(auxiliary_head)
+            self.auxiliary_head = self._build_head(auxiliary_head, 'auxiliary_head')
         self.train_cfg = train_cfg
         if self.decode_head.out_channels == 1:  # binary, sigmoid: the head's threshold
             self.test_cfg.setdefault('threshold', self.decode_head.threshold)
@@ -80,6 +82,16 @@ class EncoderDecoder(BaseSegmentor):
         self.channels_last = False
         if channels_last:
             to_channels_last(self)
+
+    def _build_head(self, cfg: dict, name: str) -> nn.Module:
+        """A head whose unset ``in_channels`` come from the features it reads (the neck's,
+        else the backbone's ``out_channels``); given ones must match them."""
+        features = self.neck if self.neck is not None else self.backbone
+        what = ' '.join([type(features).__name__]
+                        + ([repr(features.model_name)] if hasattr(features, 'model_name') else []))
+        source = f"the {'neck' if self.neck is not None else 'backbone'} ({what})"
+        return MODELS.build(fill_in_channels(cfg, getattr(features, 'out_channels', None),
+                                             name, source))
 
     def _prefixed_heads(self) -> List[Tuple[str, nn.Module]]:
         """``(log prefix, head)``: ``decode``, then ``aux`` or ``aux_0``, ``aux_1``, ..."""

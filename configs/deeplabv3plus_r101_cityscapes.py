@@ -1,0 +1,11 @@
+# DeepLabV3+ R-101-D8, Cityscapes 512x1024, 80k iterations (MMSegmentation: 80.97 mIoU).
+_base_ = [
+    '_base_/models/deeplabv3plus_r50-d8.py', '_base_/datasets/cityscapes.py',
+    '_base_/default_runtime.py', '_base_/schedules/schedule_80k.py'
+]
+crop_size = (512, 1024)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    # https://download.openmmlab.com/pretrain/third_party/resnet101_v1c-e67eebb6.pth
+    pretrained='data/pretrained/resnet101_v1c-e67eebb6.pth',
+    backbone=dict(depth=101))
