@@ -3,14 +3,13 @@ import difflib
 import logging
 from typing import Optional, Sequence, Tuple
 
-import timm
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from segkit.registry import MODELS
-from segkit.utils.checkpoint_io import check_state_dict, safe_load, state_dict_of, strip_ddp_prefix
+from segkit.checkpoint import check_state_dict, safe_load, state_dict_of, strip_ddp_prefix
 from segkit.utils.errors import CheckpointError, ConfigError
 
 from ..layers import eval_batch_norms, is_distributed
@@ -97,6 +96,7 @@ class TimmBackbone(BaseModule):
 
     def _create(self, pretrained: bool, **extra):
         """``timm.create_model`` with this backbone's arguments; timm's errors as ConfigError."""
+        import timm  # imported on use: importing timm takes seconds, most configs need none
         name, kwargs = self.model_name, dict(self.timm_kwargs, **extra)
         if not timm.is_model(name):
             close = difflib.get_close_matches(name, timm.list_models(), n=5, cutoff=0.6)
@@ -127,7 +127,8 @@ class TimmBackbone(BaseModule):
         """Apply ``norm_cfg`` to the model's BatchNorm layers (see the class docstring)."""
         if norm_cfg['type'] == 'SyncBN':
             if is_distributed() and torch.cuda.is_available():
-                self.model = timm.layers.convert_sync_batchnorm(self.model)
+                from timm.layers import convert_sync_batchnorm
+                self.model = convert_sync_batchnorm(self.model)
             else:
                 print_log('SyncBN in the TimmBackbone config: not distributed on GPUs; '
                           'keeping BatchNorm2d.', logger='current')

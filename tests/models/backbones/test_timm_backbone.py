@@ -12,8 +12,8 @@ from mmengine.structures import PixelData
 from timm.models import adapt_input_conv
 from torch import nn
 
+from segkit.checkpoint import build_model_skeleton
 from segkit.config import load_config
-from segkit.engine.mmseg_convert import build_model_skeleton
 from segkit.models.backbones import TimmBackbone
 from segkit.models.segmentors import SegTTAModel
 from segkit.registry import MODELS, TRANSFORMS
@@ -203,7 +203,8 @@ def test_channel_or_index_mismatch_is_one_line():
 
 
 def test_checkpoint_skeleton_of_a_timm_config():
-    model = build_model_skeleton(osp.join(REPO, 'configs', 'deeplabv3plus_mobilenetv3_demo.py'))
+    model = build_model_skeleton(
+        load_config(osp.join(REPO, 'configs', 'deeplabv3plus_mobilenetv3_demo.py')))
     assert model.decode_head.c1_bottleneck.conv.in_channels == 24
 
 
