@@ -8,7 +8,7 @@ initialisation is refused unless the config sets ``allow_partial_load = True``.
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import torch
 from mmengine.logging import print_log
@@ -159,12 +159,14 @@ def fit_checkpoint(checkpoint: dict, model: nn.Module, source: str) -> None:
 
 
 def load_pretrained(module: nn.Module, checkpoint: Optional[str],
-                    prefix: Optional[str] = None) -> None:
+                    prefix: Optional[str] = None,
+                    adapt: Optional[Callable[[Dict[str, torch.Tensor]], None]] = None) -> None:
     """Load the weights of ``checkpoint`` that fit ``module``, keeping keys under ``prefix``.
 
     Keys are matched after removing ``prefix`` (e.g. 'backbone.') when given, and a
-    leading 'module.' (DDP). The load is logged and checked by :func:`check_fit`; a file
-    that matches no key at all is an error.
+    leading 'module.' (DDP); ``adapt`` may then change the weights in place (e.g. an RGB
+    first conv for N input channels). The load is logged and checked by
+    :func:`check_fit`; a file that matches no key at all is an error.
     """
     if not checkpoint:
         raise CheckpointError(f'{type(module).__name__} init_cfg Pretrained needs a checkpoint '
@@ -172,6 +174,8 @@ def load_pretrained(module: nn.Module, checkpoint: Optional[str],
     state = strip_ddp_prefix(state_dict_of(safe_load(checkpoint)))
     if prefix:
         state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    if adapt is not None:
+        adapt(state)
     if set(state).isdisjoint(module.state_dict()):
         raise CheckpointError(f'{checkpoint} has no weights for {type(module).__name__} (first '
                               f'keys: {list(state)[:3]}); is it the right file or prefix?')

@@ -151,7 +151,7 @@ class ResNetV1c(BaseModule):
         ``zero_init_residual``)."""
         if self.init_cfg is not None and self.init_cfg.get('type') == 'Pretrained':
             load_pretrained(self, checkpoint=self.init_cfg.get('checkpoint'),
-                            prefix=self.init_cfg.get('prefix'))
+                            prefix=self.init_cfg.get('prefix'), adapt=self._adapt_stem)
             return
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
@@ -164,11 +164,9 @@ class ResNetV1c(BaseModule):
                 if isinstance(m, (BasicBlock, Bottleneck)):
                     nn.init.constant_((m.bn3 if isinstance(m, Bottleneck) else m.bn2).weight, 0)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        """Adapt a 3-channel first conv to ``in_channels`` before loading."""
-        adapt_input_conv_weight(state_dict, prefix + 'stem.0.weight', self.in_channels,
-                                type(self).__name__)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+    def _adapt_stem(self, state: dict) -> None:
+        """Adapt a pretrained 3-channel first conv to ``in_channels``, in place."""
+        adapt_input_conv_weight(state, 'stem.0.weight', self.in_channels, type(self).__name__)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.maxpool(self.stem(x))

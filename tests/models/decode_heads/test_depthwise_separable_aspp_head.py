@@ -8,7 +8,7 @@ import torch
 from segkit.models.decode_heads import DepthwiseSeparableASPPHead
 from segkit.registry import MODELS
 from segkit.utils.errors import ConfigError
-from tests.engine import mmseg_reference_keys as ref_keys
+from tests.checkpoint import mmseg_reference_keys as ref_keys
 from tests.helpers import make_samples
 from tests.models.decode_heads import deeplabv3plus_reference as ref
 
