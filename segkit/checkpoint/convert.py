@@ -2,10 +2,10 @@
 
 segkit's ResNetV1c, ASPPHead, DepthwiseSeparableASPPHead, FCNHead and NLHead (with
 NonLocal2d) use MMSegmentation's parameter names, so a model-zoo checkpoint of DeepLabV3,
-DeepLabV3+ or NonLocal (R-50/101-D8) needs no key renaming. Conversion takes the checkpoint's ``state_dict``, drops a DDP
-``module.`` prefix and everything else (``meta``, ``optimizer``), checks every key and
-shape against the model a segkit config builds, and writes ``{'state_dict': ...}``, a
-file that loads with ``torch.load(weights_only=True)``.
+DeepLabV3+ or NonLocal (R-50/101-D8) needs no key renaming. Conversion takes the
+checkpoint's ``state_dict``, drops a DDP ``module.`` prefix and everything else (``meta``,
+``optimizer``), checks every key and shape against the model a segkit config builds, and
+writes ``{'state_dict': ...}``, a file that loads with ``torch.load(weights_only=True)``.
 """
 from typing import Dict, Mapping
 

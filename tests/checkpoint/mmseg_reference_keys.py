@@ -5,9 +5,10 @@ with ``conv1/bn1..``, ``downsample.0/1``), MMCV ConvModule (``conv``; ``bn`` for
 SyncBN; conv bias only without a norm), ASPPHead (``image_pool.1``, ``aspp_modules.i``,
 ``bottleneck``), DepthwiseSeparableASPPHead (DeepLabV3+: ``aspp_modules.i`` with MMCV
 DepthwiseSeparableConvModule's ``depthwise_conv``/``pointwise_conv`` for rates > 1,
-``c1_bottleneck``, ``sep_bottleneck.0/1``), FCNHead (``convs.i``, ``conv_cat``), NLHead (``convs.0``, ``nl_block``
-with MMCV NonLocal2d's ``g/theta/phi/conv_out``, ``convs.1``, ``conv_cat``) and
-BaseDecodeHead's ``conv_seg``. The data preprocessor's mean/std are not persistent.
+``c1_bottleneck``, ``sep_bottleneck.0/1``), FCNHead (``convs.i``, ``conv_cat``), NLHead
+(``convs.0``, ``nl_block`` with MMCV NonLocal2d's ``g/theta/phi/conv_out``, ``convs.1``,
+``conv_cat``) and BaseDecodeHead's ``conv_seg``. The data preprocessor's mean/std are not
+persistent.
 """
 from typing import Dict, Tuple
 

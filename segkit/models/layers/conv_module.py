@@ -26,8 +26,9 @@ class ConvModule(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, groups: int = 1, norm_cfg: Optional[dict] = None,
-                 with_relu: bool = True, bias: Optional[bool] = None):
+                 padding: int = 0, dilation: int = 1, groups: int = 1,
+                 norm_cfg: Optional[dict] = None, with_relu: bool = True,
+                 bias: Optional[bool] = None):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
                               padding=padding, dilation=dilation, groups=groups,

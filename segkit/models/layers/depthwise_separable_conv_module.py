@@ -1,4 +1,4 @@
-"""Depthwise-separable conv, with MMCV's parameter names (``depthwise_conv``, ``pointwise_conv``)."""
+"""Depthwise-separable conv with MMCV's parameter names (``depthwise_conv``, ``pointwise_conv``)."""
 from typing import Optional
 
 import torch
