@@ -14,6 +14,8 @@ from .errors import SegkitError
 _FORMAT_FAILED = 'Failed to format the config file'
 # gloo's errors in a collective whose peer process has ended.
 _PEER_LOST_TEXTS = ('Connection closed by peer', 'Connection reset by peer', 'Broken pipe')
+# DDP's error when the processes' models differ (shapes of the same parameter).
+_DIFFERENT_MODELS = 'appears not to match sizes of the same param in process'
 # Exit status of a process stopped because another process of its run ended.
 PEER_LOST = 3
 
@@ -48,7 +50,8 @@ def run_cli(main: Callable[[], None]) -> None:
     Also printed as one line: an ``OSError`` (naming the file), and an interrupt (status
     130). In a distributed run, a process whose collective fails because another process
     ended prints one line without a traceback and exits with status 3 (:data:`PEER_LOST`):
-    the other process's message is the one that matters. What mmengine reports as a failure to format the config during a checkpoint save
+    the other process's message is the one that matters. Processes that built different
+    models (DDP's check at start) are one line too. What mmengine reports as a failure to format the config during a checkpoint save
     is reported as what interrupted it.
     """
     try:
@@ -75,6 +78,9 @@ def run_cli(main: Callable[[], None]) -> None:
             print(f'process {dist.get_rank()} stopped: another process of this run ended (see '
                   'its error above)', file=sys.stderr)
             sys.exit(PEER_LOST)
+        if _DIFFERENT_MODELS in str(e):  # DDP compares the processes' parameters at start
+            _exit(f'the processes of this run built different models ({str(e).splitlines()[0]}'
+                  '); start every process with the same config, --cfg-options and code', 2)
         if 'DataLoader worker' not in str(e):
             raise
         _exit(f'{str(e).splitlines()[0]} (out of memory? try fewer '

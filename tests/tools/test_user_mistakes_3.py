@@ -24,6 +24,7 @@ from segkit.datasets.converters.cityscapes import convert_cityscapes
 from segkit.datasets.converters.voc_aug import read_sbd_mat
 from segkit.datasets.demo_data import prepare_demo_data
 from segkit.deploy.backends import load_backend
+from segkit.utils.cli import run_cli
 from segkit.utils.distributed import start_process_group, start_timeout
 from segkit.utils.errors import CheckpointError, ConfigError, DataError, DeployError
 
@@ -377,3 +378,16 @@ def test_torchrun_waiting_for_missing_nodes_ends_with_one_line():
         'distributed start: 2 nodes expected (--nnodes, NNODES), 1 came within 1 s; start '
         'tools/dist_train.sh (or dist_test.sh) on every node with the same NNODES, MASTER_ADDR '
         'and PORT and NODE_RANK 0..NNODES-1 (SEGKIT_DIST_START_TIMEOUT sets the wait)')
+
+
+def test_processes_with_different_models_are_one_line(capsys):
+    def start_ddp():
+        raise RuntimeError('[1]: params[66] in this process with sizes [3, 64, 1, 1] appears '
+                           'not to match sizes of the same param in process 0.')
+    with pytest.raises(SystemExit) as info:
+        run_cli(start_ddp)
+    assert info.value.code == 2
+    assert capsys.readouterr().err == (
+        'error: the processes of this run built different models ([1]: params[66] in this '
+        'process with sizes [3, 64, 1, 1] appears not to match sizes of the same param in '
+        'process 0.); start every process with the same config, --cfg-options and code\n')
