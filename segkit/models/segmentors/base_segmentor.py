@@ -65,6 +65,8 @@ class BaseSegmentor(BaseModel):
             stride=(h, w))``: sliding windows average the outputs where they overlap.
             ``logits_device='cpu'`` keeps the full-image outputs (the window accumulators)
             and their resizing on the CPU, so GPU memory stays bounded by one window.
+            ``threshold`` (one-channel binary outputs): the sigmoid probability above which
+            a pixel is foreground (default 0.5).
         init_cfg: mmengine init config.
     """
 
