@@ -7,6 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
 from segkit.registry import HOOKS
+from segkit.utils.errors import ConfigError
 
 from .atomic_local_backend import AtomicLocalBackend
 from .io import remove_partial_writes
@@ -77,6 +78,12 @@ class SegCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics: dict) -> None:
         if not self.save_best:
             return
+        unknown = [k for k in self.key_indicators if k != 'auto' and k not in metrics]
+        if unknown:  # mmengine would stop with a KeyError
+            raise ConfigError(
+                f'default_hooks.checkpoint.save_best={unknown[0]!r} is not a metric of the '
+                f"validation, which reports {', '.join(metrics)}; set save_best to one of "
+                'them (the checkpoints saved so far are kept: continue with --resume)')
         previous = self._best_paths()
         # With no previous path mmengine deletes nothing before writing the new best.
         self._set_best_paths(dict.fromkeys(previous))
