@@ -124,8 +124,10 @@ def inference_pipeline(cfg: Config, from_array: bool = False, tta: bool = False)
     if not pipeline or pipeline[0]['type'] != 'LoadImageFromFile':
         raise ConfigError(f'{cfg.filename}: {key} must start with LoadImageFromFile, got '
                           f"{[t['type'] for t in pipeline[:1]]}")
-    if from_array:
-        pipeline[0] = dict(type='LoadImageFromNDArray')
+    if from_array:  # arrays as the config's files load: 8-bit BGR, or unchanged
+        unchanged = pipeline[0].get('color_type', 'color') != 'color'
+        pipeline[0] = dict(type='LoadImageFromNDArray',
+                           color_type='unchanged' if unchanged else 'color')
     return Compose(pipeline)
 
 
@@ -159,14 +161,15 @@ def tta_model(model: nn.Module) -> BaseTTAModel:
 
 def as_loaded_image(image: ImageInput, channel_order: str = 'bgr') -> ImageInput:
     """``image`` as the test pipeline takes it: a path unchanged; an array in the BGR order
-    of ``LoadImageFromFile`` (reversed when ``channel_order`` is 'rgb'); a PIL image
+    of ``LoadImageFromFile`` (a 3-channel one reversed when ``channel_order`` is 'rgb'); a PIL image
     (RGB, or converted to RGB) as a BGR array."""
     if channel_order not in CHANNEL_ORDERS:
         raise ConfigError(f'channel_order {channel_order!r}: expected one of {CHANNEL_ORDERS} '
                           '(the order of colour channels in image arrays)')
     if isinstance(image, Image.Image):
         return np.ascontiguousarray(np.asarray(image.convert('RGB'))[..., ::-1])
-    if isinstance(image, np.ndarray) and channel_order == 'rgb' and image.ndim == 3:
+    if isinstance(image, np.ndarray) and channel_order == 'rgb' and image.ndim == 3 \
+            and image.shape[2] == 3:  # colour order means nothing for other channel counts
         return np.ascontiguousarray(image[..., ::-1])
     return image
 

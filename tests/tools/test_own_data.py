@@ -7,9 +7,11 @@ import re
 
 import numpy as np
 import pytest
+import tifffile
 import torch
 from PIL import Image
 
+from segkit.apis import inference_model, init_model
 from segkit.utils.errors import ConfigError
 
 from tests.dataset_trees import make_binary_folder, make_multispectral_folder
@@ -166,3 +168,12 @@ def test_multispectral_uint16_tiffs(tmp_path, capsys):
     assert torch.load(checkpoint)['state_dict']['backbone.stem.0.weight'].shape[1] == 4
     log = capsys.readouterr().out
     assert per_class_iou(log, 'field') is not None
+    # The same image as an array (as tifffile reads it) predicts what the file does.
+    model = init_model(config, checkpoint, cfg_options={
+        'model.pretrained': None, 'model.backbone.depth': 18, 'model.backbone.stem_channels': 16,
+        'model.backbone.base_channels': 16, 'model.decode_head.in_channels': 128,
+        'model.decode_head.channels': 16, 'model.auxiliary_head.in_channels': 64,
+        'model.auxiliary_head.channels': 8})
+    array = tifffile.imread(images[0])
+    assert array.dtype == np.uint16 and array.shape[2] == 4
+    assert np.array_equal(inference_model(model, array), inference_model(model, images[0]))

@@ -22,3 +22,17 @@ def test_rejects_other_arrays(img, got):
     with pytest.raises(DataError, match='BGR uint8') as info:
         LoadImageFromNDArray()(dict(img=img))
     assert got in str(info.value)
+
+
+@pytest.mark.parametrize('img', [np.zeros((5, 7), np.uint16), np.zeros((5, 7, 4), np.uint16),
+                                 np.zeros((5, 7, 3), np.float32)])
+def test_unchanged_takes_any_depth_and_channels(img):
+    results = LoadImageFromNDArray(color_type='unchanged')(dict(img=img))
+    assert results['img'] is img and results['img_shape'] == (5, 7)
+
+
+def test_unchanged_rejects_what_is_no_image():
+    with pytest.raises(DataError) as info:
+        LoadImageFromNDArray(color_type='unchanged')(dict(img=np.zeros((2, 5, 7, 3))))
+    assert str(info.value) == ("image array must be (H, W) or (H, W, C) of numbers "
+                               "(color_type='unchanged'), got float64 array of shape (2, 5, 7, 3)")
