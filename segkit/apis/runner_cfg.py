@@ -127,6 +127,9 @@ def _check_vis_backends(cfg: Config) -> None:
     """
     backends = (cfg.get('visualizer') or {}).get('vis_backends') or []
     for backend in backends:
+        if not isinstance(backend, dict):
+            raise ConfigError(f'visualizer.vis_backends holds {backend!r}: expected '
+                              "dict(type='...VisBackend', ...) for each backend")
         name = str(backend.get('type')).rsplit('.', 1)[-1]
         if name not in TRACKER_EXTRAS:
             continue

@@ -1,8 +1,9 @@
 """Run a command-line entry point, printing user mistakes as one message."""
 import argparse
+import ast
 import gc
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 import torch.distributed as dist
 from mmengine.config import DictAction
@@ -22,16 +23,48 @@ PEER_LOST = 3
 
 class CfgOptionsAction(DictAction):
     """mmengine's ``DictAction`` (``--cfg-options KEY=VALUE ...``); an item it cannot parse
-    is an argparse error naming the item, not a traceback."""
+    is an argparse error naming the item, not a traceback. A value holding ``dict(...)``
+    is read as configs write it, literals only (e.g. ``"visualizer.vis_backends=[dict(
+    type='LocalVisBackend'), dict(type='TensorboardVisBackend')]"``), where ``DictAction``
+    keeps strings or fails."""
 
     def __call__(self, parser, namespace, values, option_string=None):
+        dicts, plain = {}, []
         for item in values:
+            key, equals, value = item.partition('=')
+            if equals and 'dict(' in value:
+                try:
+                    dicts[key] = _literal(ast.parse(value.strip(), mode='eval').body)
+                except (ValueError, TypeError, SyntaxError) as e:
+                    raise argparse.ArgumentError(
+                        self, f'cannot parse {item!r}: {e}; dict(...) values take literals '
+                        'only (numbers, quoted strings, True/False/None, lists, tuples, '
+                        'dict(...))') from None
+                continue
             try:
                 super().__call__(parser, argparse.Namespace(), [item], option_string)
             except (ValueError, AssertionError) as e:
                 reason = 'expected KEY=VALUE' if '=' not in item else str(e)
                 raise argparse.ArgumentError(self, f'cannot parse {item!r}: {reason}') from None
-        super().__call__(parser, namespace, values, option_string)
+            plain.append(item)
+        super().__call__(parser, namespace, plain, option_string)
+        getattr(namespace, self.dest).update(dicts)
+
+
+def _literal(node: ast.expr) -> Any:
+    """The value of a literal expression, ``dict(key=literal, ...)`` calls included."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id == 'dict' and not node.args:
+        if any(keyword.arg is None for keyword in node.keywords):
+            raise ValueError('dict(**...) is not a literal')
+        return {keyword.arg: _literal(keyword.value) for keyword in node.keywords}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal(element) for element in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise ValueError(f'{ast.unparse(node)} is not a literal (strings need quotes)') from None
 
 
 def run_cli(main: Callable[[], None]) -> None:
