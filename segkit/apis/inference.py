@@ -161,8 +161,8 @@ def tta_model(model: nn.Module) -> BaseTTAModel:
 
 def as_loaded_image(image: ImageInput, channel_order: str = 'bgr') -> ImageInput:
     """``image`` as the test pipeline takes it: a path unchanged; an array in the BGR order
-    of ``LoadImageFromFile`` (a 3-channel one reversed when ``channel_order`` is 'rgb'); a PIL image
-    (RGB, or converted to RGB) as a BGR array."""
+    of ``LoadImageFromFile`` (a 3-channel one reversed when ``channel_order`` is 'rgb'); a
+    PIL image (RGB, or converted to RGB) as a BGR array."""
     if channel_order not in CHANNEL_ORDERS:
         raise ConfigError(f'channel_order {channel_order!r}: expected one of {CHANNEL_ORDERS} '
                           '(the order of colour channels in image arrays)')
