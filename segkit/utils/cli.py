@@ -84,8 +84,8 @@ def run_cli(main: Callable[[], None]) -> None:
     130). In a distributed run, a process whose collective fails because another process
     ended prints one line without a traceback and exits with status 3 (:data:`PEER_LOST`):
     the other process's message is the one that matters. Processes that built different
-    models (DDP's check at start) are one line too. What mmengine reports as a failure to format the config during a checkpoint save
-    is reported as what interrupted it.
+    models (DDP's check at start) are one line too. What mmengine reports as a failure to
+    format the config during a checkpoint save is reported as what interrupted it.
     """
     try:
         try:
