@@ -62,9 +62,6 @@ def safe_load(name: str, map_location='cpu') -> dict:
     to ``trust_checkpoint.py``.
     """
     filename = local_checkpoint(name)
-    if osp.getsize(filename) == 0:
-        raise CheckpointError(f'cannot read checkpoint {filename}: the file is empty (0 bytes; '
-                              'an interrupted download or copy?); download or copy it again')
     try:
         with torch.serialization.safe_globals(NUMPY_SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location, weights_only=True)
@@ -84,7 +81,10 @@ def safe_load(name: str, map_location='cpu') -> dict:
 
 
 def what_it_is(filename: str, error: Exception) -> str:
-    """What a non-empty file that ``torch.load`` cannot read holds, and what to do about it."""
+    """What a file that ``torch.load`` cannot read holds, and what to do about it."""
+    if osp.getsize(filename) == 0:
+        return ('the file is empty (0 bytes; an interrupted download or copy?); download or '
+                'copy it again')
     with open(filename, 'rb') as f:
         head = f.read(512)
     again = 'download or save it again'

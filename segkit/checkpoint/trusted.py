@@ -4,7 +4,6 @@
 file from a source the user trusts may go through here. What comes out holds tensors and
 plain Python data only and loads with :func:`segkit.checkpoint.io.safe_load`.
 """
-import os.path as osp
 import pickle
 from typing import Any, List, Tuple
 
@@ -52,9 +51,6 @@ def trust_checkpoint(src: str, dst: str) -> List[str]:
             ``dst`` cannot be written.
     """
     path = local_checkpoint(src)
-    if osp.getsize(path) == 0:
-        raise CheckpointError(f'cannot load {src}: the file is empty (0 bytes; an interrupted '
-                              'download or copy?); download or copy it again')
     try:
         checkpoint = torch.load(path, map_location='cpu', weights_only=False)
     except Exception as e:  # unpickling can raise anything the file's code raises
