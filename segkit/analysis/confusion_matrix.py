@@ -6,11 +6,10 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from PIL import Image
 
 from segkit.registry import DATASETS
 from segkit.utils.errors import DataError
-from segkit.utils.unreadable import why_unreadable
+from segkit.utils.unreadable import read_png
 
 # Cells are annotated with their percentage up to this many classes.
 MAX_ANNOTATED_CLASSES = 30
@@ -63,11 +62,7 @@ def pairs_from_predictions(dataset, pred_dir: str) -> Iterator[Tuple[np.ndarray,
         path = osp.join(pred_dir, name)
         if not osp.isfile(path):
             raise DataError(f'no prediction {path} for test image {results["img_path"]}')
-        try:
-            prediction = np.asarray(Image.open(path))
-        except (OSError, SyntaxError, ValueError) as e:  # PIL's errors for damaged files
-            raise DataError(f'cannot read prediction {path}: '
-                            f'{why_unreadable(path, "PNG image", e)}') from None
+        prediction = read_png(path, 'cannot read prediction')
         if prediction.ndim != 2:
             raise DataError(f'prediction {path} is a colour image (shape {prediction.shape}), '
                             'not a class map: give the folder of tools/test.py --out (PNGs of '

@@ -13,12 +13,11 @@ import os
 import os.path as osp
 from typing import List, Tuple
 
-import numpy as np
 from cityscapesscripts.preparation.json2labelImg import json2labelImg
 from PIL import Image
 
 from segkit.utils.errors import DataError
-from segkit.utils.unreadable import why_unreadable
+from segkit.utils.unreadable import read_png, why_unreadable
 
 from ..cityscapes_labels import LABEL_IDS_SUFFIX, TRAIN_IDS_SUFFIX, label_id_to_train_id
 from .parallel import map_with_progress
@@ -46,11 +45,7 @@ def _convert(task: Tuple[str, str]) -> None:
         except (KeyError, TypeError, OSError) as e:
             raise DataError(f'cannot convert {source}: {type(e).__name__}: {e}') from None
     else:
-        try:
-            label_ids = np.asarray(Image.open(source))
-        except (OSError, SyntaxError, ValueError) as e:  # PIL's errors for damaged files
-            raise DataError(f'cannot convert {source}: '
-                            f'{why_unreadable(source, "PNG image", e)}') from None
+        label_ids = read_png(source, 'cannot convert')
         if label_ids.ndim != 2:
             raise DataError(f'{source} has shape {label_ids.shape}; expected a single-channel '
                             'PNG of Cityscapes label ids')
