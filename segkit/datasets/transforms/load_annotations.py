@@ -142,6 +142,8 @@ def apply_label_map(label: np.ndarray, label_map: Dict[int, int]) -> np.ndarray:
 
 def to_uint8(label: np.ndarray, path: str) -> np.ndarray:
     """``label`` as uint8; fails naming the file when a value does not fit."""
+    if label.dtype == np.uint8:  # most labels: no pass over the pixels
+        return label
     if label.max(initial=0) > 255 or label.min(initial=0) < 0:
         raise DataError(f'label {path} has values from {label.min()} to {label.max()}; class '
                         'indices must be in 0..255 (16-bit labels are read when their values '
