@@ -17,6 +17,8 @@ _FORMAT_FAILED = 'Failed to format the config file'
 _PEER_LOST_TEXTS = ('Connection closed by peer', 'Connection reset by peer', 'Broken pipe')
 # DDP's error when the processes' models differ (shapes of the same parameter).
 _DIFFERENT_MODELS = 'appears not to match sizes of the same param in process'
+# Exit status after a user mistake printed as one 'error:' line.
+REPORTED = 2
 # Exit status of a process stopped because another process of its run ended.
 PEER_LOST = 3
 
@@ -68,7 +70,8 @@ def _literal(node: ast.expr) -> Any:
 
 
 def run_cli(main: Callable[[], None]) -> None:
-    """Call ``main``; a :class:`SegkitError` prints ``error: ...`` and exits with status 2.
+    """Call ``main``; a :class:`SegkitError` prints ``error: ...`` and exits with status 2
+    (:data:`REPORTED`).
 
     An error raised in a data-loader worker arrives wrapped with the worker's traceback;
     only its own message is printed.
@@ -99,10 +102,10 @@ def run_cli(main: Callable[[], None]) -> None:
         message = str(e)
         if 'Original Traceback' in message:
             message = message.rstrip().splitlines()[-1].split(': ', 1)[-1]
-        _exit(message, 2)
+        _exit(message, REPORTED)
     except OSError as e:
         files = ' -> '.join(str(f) for f in (e.filename, e.filename2) if f is not None)
-        _exit(f'{files}: {e.strerror}' if files and e.strerror else str(e), 2)
+        _exit(f'{files}: {e.strerror}' if files and e.strerror else str(e), REPORTED)
     except KeyboardInterrupt:
         _exit('interrupted; checkpoints already written are whole (continue a training with '
               '--resume)', 130)
@@ -113,7 +116,7 @@ def run_cli(main: Callable[[], None]) -> None:
             sys.exit(PEER_LOST)
         if _DIFFERENT_MODELS in str(e):  # DDP compares the processes' parameters at start
             _exit(f'the processes of this run built different models ({str(e).splitlines()[0]}'
-                  '); start every process with the same config, --cfg-options and code', 2)
+                  '); start every process with the same config, --cfg-options and code', REPORTED)
         if 'DataLoader worker' not in str(e):
             raise
         _exit(f'{str(e).splitlines()[0]} (out of memory? try fewer '

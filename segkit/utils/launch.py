@@ -18,12 +18,9 @@ import torch.distributed as dist
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from torch.distributed.run import parse_args, run
 
+from .cli import PEER_LOST, REPORTED
 from .distributed import START_TIMEOUT_ENV, start_timeout
-from .cli import PEER_LOST
 from .errors import ConfigError
-
-# What run_cli exits with after printing a user mistake as one 'error:' line.
-REPORTED = 2
 
 
 def main(argv=None) -> int:
